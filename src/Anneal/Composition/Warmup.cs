@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+
+namespace Anneal;
+
+/// <summary>
+/// A linear warmup in front of any schedule, reduce-on-plateau included: a join of a linear ramp and
+/// <c>schedule</c> at <c>num_warmup_steps</c> (W). <c>lr(t) = s(0) * (f + (1 - f) t / W)</c> for <c>t &lt; W</c>, then
+/// <c>s(t - W)</c>, with <c>f = start_factor</c>; at step 0, <c>s(0) * start_factor</c> (0 by default, as in Hugging Face).
+/// The wrapped schedule sees its own step 0 at step W, and a plateau schedule gets metrics only from then on.
+/// </summary>
+public sealed class Warmup : Schedule
+{
+    private readonly Schedule[] _children;
+
+    /// <summary>Puts a warmup of <paramref name="numWarmupSteps"/> steps (&gt; 0) in front of <paramref name="schedule"/>.</summary>
+    public Warmup(long numWarmupSteps, Schedule schedule, double startFactor = 0.0)
+    {
+        NumWarmupSteps = Preconditions.Positive(numWarmupSteps, "num_warmup_steps");
+        Inner = Preconditions.NotNull(schedule, "schedule");
+        StartFactor = Preconditions.InRange(startFactor, 0, 1, "start_factor");
+        _children = [Inner];
+    }
+
+    /// <summary>Length of the warmup (<c>num_warmup_steps</c>).</summary>
+    public long NumWarmupSteps { get; }
+
+    /// <summary>The schedule after the warmup (<c>schedule</c>).</summary>
+    public Schedule Inner { get; }
+
+    /// <summary>Fraction of the target at step 0 (<c>start_factor</c>).</summary>
+    public double StartFactor { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<Schedule> Children => _children;
+
+    /// <inheritdoc />
+    public override string TypeName => "warmup";
+
+    /// <inheritdoc />
+    public override long? MaxStep => Inner.MaxStep is { } max ? max + NumWarmupSteps : null;
+
+    /// <inheritdoc />
+    public override double Evaluate(long step, in ScheduleContext context) => step < NumWarmupSteps
+        ? Inner.Evaluate(0, context) * (StartFactor + (1 - StartFactor) * step / NumWarmupSteps)
+        : Inner.Evaluate(step - NumWarmupSteps, context);
+
+    /// <inheritdoc />
+    public override double Momentum(long step, in ScheduleContext context) =>
+        Inner.Momentum(Math.Max(0, step - NumWarmupSteps), context);
+
+    internal override void Observe(long step, double metric, StateStore states)
+    {
+        if (step >= NumWarmupSteps)
+        {
+            Inner.Observe(step - NumWarmupSteps, metric, states);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec)
+    {
+        spec["num_warmup_steps"] = NumWarmupSteps;
+        spec["start_factor"] = StartFactor;
+        spec["schedule"] = Inner.ToSpec();
+    }
+}

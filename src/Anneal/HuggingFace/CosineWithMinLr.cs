@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+
+namespace Anneal;
+
+/// <summary>
+/// Hugging Face <c>cosine_with_min_lr</c>: linear warmup over W steps, then a cosine from 1 down to the floor
+/// <c>r = min_lr_rate</c> (or <c>min_lr / L</c>, L the optimizer's default learning rate):
+/// <c>lr = base_lr * max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c>, <c>p = (t - W) / max(1, T - W)</c>;
+/// at step 0, 0 (or <c>base_lr</c> when W = 0). Give exactly one of <c>min_lr</c> and <c>min_lr_rate</c>.
+/// </summary>
+public sealed class CosineWithMinLr : Schedule
+{
+    /// <summary>Creates the schedule.</summary>
+    public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null)
+    {
+        NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
+        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
+    }
+
+    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
+    public long NumWarmupSteps { get; }
+
+    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
+    public long NumTrainingSteps { get; }
+
+    /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
+    public double NumCycles { get; }
+
+    /// <summary>The floor as an absolute learning rate (<c>min_lr</c>), or null.</summary>
+    public double? MinLr { get; }
+
+    /// <summary>The floor as a fraction of the initial learning rate (<c>min_lr_rate</c>), or null.</summary>
+    public double? MinLrRate { get; }
+
+    /// <inheritdoc />
+    public override string TypeName => "cosine_with_min_lr";
+
+    /// <inheritdoc />
+    public override double Evaluate(long step, in ScheduleContext context)
+    {
+        if (step < NumWarmupSteps)
+        {
+            return context.BaseLr * ((double)step / Math.Max(1, NumWarmupSteps));
+        }
+
+        var rate = MinLrRate ?? MinLr!.Value / context.DefaultLr;
+        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        var factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
+        return context.BaseLr * Math.Max(0, factor * (1 - rate) + rate);
+    }
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec)
+    {
+        spec["num_warmup_steps"] = NumWarmupSteps;
+        spec["num_training_steps"] = NumTrainingSteps;
+        spec["num_cycles"] = NumCycles;
+        MinLrChecks.Write(spec, MinLr, MinLrRate);
+    }
+}
+
+/// <summary>
+/// Hugging Face <c>cosine_warmup_with_min_lr</c>: a warmup that starts above 0, then a cosine to the floor
+/// <c>r</c> (<c>min_lr_rate</c>, or <c>min_lr / L</c>). For <c>t &lt; W</c>: <c>(t + 1) / max(1, W)</c>, or with
+/// <c>warmup_lr_rate</c> w: <c>w + (1 - w) t / max(1, W - 1)</c>. Then <c>max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c> with
+/// <c>p = (t - W + 1) / max(1, T - W)</c>. At step 0, <c>base_lr / max(1, W)</c> (or <c>base_lr * w</c>).
+/// </summary>
+public sealed class CosineWarmupWithMinLr : Schedule
+{
+    /// <summary>Creates the schedule.</summary>
+    public CosineWarmupWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null, double? warmupLrRate = null)
+    {
+        NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
+        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
+        WarmupLrRate = warmupLrRate is { } w ? Preconditions.InRange(w, 0, 1, "warmup_lr_rate") : null;
+    }
+
+    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
+    public long NumWarmupSteps { get; }
+
+    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
+    public long NumTrainingSteps { get; }
+
+    /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
+    public double NumCycles { get; }
+
+    /// <summary>The floor as an absolute learning rate (<c>min_lr</c>), or null.</summary>
+    public double? MinLr { get; }
+
+    /// <summary>The floor as a fraction of the initial learning rate (<c>min_lr_rate</c>), or null.</summary>
+    public double? MinLrRate { get; }
+
+    /// <summary>Starting fraction of the warmup (<c>warmup_lr_rate</c>), or null for <c>1 / W</c>.</summary>
+    public double? WarmupLrRate { get; }
+
+    /// <inheritdoc />
+    public override string TypeName => "cosine_warmup_with_min_lr";
+
+    /// <inheritdoc />
+    public override double Evaluate(long step, in ScheduleContext context)
+    {
+        double t = step, w = NumWarmupSteps, total = NumTrainingSteps;
+        if (t < w)
+        {
+            return context.BaseLr * (WarmupLrRate is { } rate0
+                ? rate0 + (1.0 - rate0) * t / Math.Max(1, w - 1)
+                : (t + 1.0) / Math.Max(1.0, w));
+        }
+
+        var rate = MinLrRate ?? MinLr!.Value / context.DefaultLr;
+        var progress = (t - w + 1.0) / Math.Max(1.0, total - w);
+        var factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
+        return context.BaseLr * Math.Max(0, factor * (1 - rate) + rate);
+    }
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec)
+    {
+        spec["num_warmup_steps"] = NumWarmupSteps;
+        spec["num_training_steps"] = NumTrainingSteps;
+        spec["num_cycles"] = NumCycles;
+        MinLrChecks.Write(spec, MinLr, MinLrRate);
+        if (WarmupLrRate is { } w)
+        {
+            spec["warmup_lr_rate"] = w;
+        }
+    }
+}
+
+internal static class MinLrChecks
+{
+    internal static (double? MinLr, double? MinLrRate) ExactlyOne(double? minLr, double? minLrRate) => (minLr, minLrRate) switch
+    {
+        ({ }, { }) => throw Preconditions.Fail("min_lr", "and min_lr_rate must not both be set (set one)"),
+        (null, null) => throw Preconditions.Fail("min_lr", "or min_lr_rate must be set"),
+        ({ } lr, null) => (Preconditions.NonNegative(lr, "min_lr"), null),
+        (null, { } rate) => (null, Preconditions.InRange(rate, 0, 1, "min_lr_rate")),
+    };
+
+    internal static void Write(JsonObject spec, double? minLr, double? minLrRate)
+    {
+        if (minLr is { } lr)
+        {
+            spec["min_lr"] = lr;
+        }
+        else
+        {
+            spec["min_lr_rate"] = minLrRate!.Value;
+        }
+    }
+}

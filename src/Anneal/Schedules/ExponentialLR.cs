@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+
+namespace Anneal;
+
+/// <summary>
+/// PyTorch <c>ExponentialLR</c>: <c>lr(t) = base_lr * gamma^t</c>; at step 0, <c>base_lr</c>.
+/// The article's form <c>lr(t) = lr0 * exp(-k t)</c> is <see cref="FromDecayRate"/> (JSON <c>"k"</c>), i.e. <c>gamma = e^-k</c>.
+/// </summary>
+public sealed class ExponentialLR : MultiplicativeSchedule
+{
+    /// <summary>Creates the schedule; <paramref name="gamma"/> must be &gt; 0.</summary>
+    public ExponentialLR(double gamma)
+    {
+        Gamma = Preconditions.Positive(gamma, "gamma");
+    }
+
+    private ExponentialLR(double gamma, double k)
+        : this(gamma)
+    {
+        DecayRate = k;
+    }
+
+    /// <summary>The article's exponential decay <c>lr(t) = lr0 * exp(-k t)</c>: <c>gamma = e^-k</c>; <paramref name="k"/> &gt;= 0.</summary>
+    public static ExponentialLR FromDecayRate(double k) =>
+        new(Math.Exp(-Preconditions.NonNegative(k, "k")), k);
+
+    /// <summary>Multiplicative decay per step (<c>gamma</c>).</summary>
+    public double Gamma { get; }
+
+    /// <summary>The decay rate <c>k</c> when built with <see cref="FromDecayRate"/>, else null.</summary>
+    public double? DecayRate { get; }
+
+    /// <inheritdoc />
+    public override string TypeName => "ExponentialLR";
+
+    /// <inheritdoc />
+    public override double Factor(long step) => Math.Pow(Gamma, step);
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec)
+    {
+        if (DecayRate is { } k)
+        {
+            spec["k"] = k;
+        }
+        else
+        {
+            spec["gamma"] = Gamma;
+        }
+    }
+}
