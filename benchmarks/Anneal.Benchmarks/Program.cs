@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Anneal.Benchmarks.SchedulerStepBenchmarks).Assembly).Run(args);
