@@ -32,6 +32,19 @@ public sealed class Restarts : Schedule
     public override IReadOnlyList<Schedule> Children => _children;
 
     /// <inheritdoc />
+    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
+    {
+        try
+        {
+            Inner.ValidateGroups(baseLrs);
+        }
+        catch (ScheduleArgumentException e)
+        {
+            throw e.WithPrefix("schedule.");
+        }
+    }
+
+    /// <inheritdoc />
     public override string TypeName => "restarts";
 
     /// <inheritdoc />

@@ -34,6 +34,19 @@ public sealed class Warmup : Schedule
     public override IReadOnlyList<Schedule> Children => _children;
 
     /// <inheritdoc />
+    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
+    {
+        try
+        {
+            Inner.ValidateGroups(baseLrs);
+        }
+        catch (ScheduleArgumentException e)
+        {
+            throw e.WithPrefix("schedule.");
+        }
+    }
+
+    /// <inheritdoc />
     public override string TypeName => "warmup";
 
     /// <inheritdoc />

@@ -79,7 +79,9 @@ public sealed class Scheduler
     {
         if (_needsMetric)
         {
-            throw new InvalidOperationException($"{Schedule.TypeName} contains ReduceLROnPlateau: call Step(metric) with the validation metric");
+            throw new InvalidOperationException(Schedule is ReduceLROnPlateau
+                ? "ReduceLROnPlateau needs the validation metric: call Step(metric)"
+                : $"{Schedule.TypeName} contains ReduceLROnPlateau, which needs the validation metric: call Step(metric)");
         }
 
         Advance();
@@ -114,7 +116,13 @@ public sealed class Scheduler
         Preconditions.NotNull(state, "state");
         if (state.BaseLearningRates.Count != _baseLrs.Length)
         {
-            throw new ArgumentException($"the state has {state.BaseLearningRates.Count} base learning rates but the optimizer has {_baseLrs.Length} parameter groups");
+            throw Preconditions.Fail("state.base_lrs", $"must have one value per parameter group: expected {_baseLrs.Length}, got {state.BaseLearningRates.Count}");
+        }
+
+        Preconditions.NonNegative(state.Step, "state.step");
+        if (_maxStep is { } max && state.Step > max)
+        {
+            throw Preconditions.Fail("state.step", $"must be <= {max}, the last step of {Schedule.TypeName} (was {state.Step})");
         }
 
         _states.Load(state.Plateaus, _baseLrs.Length);

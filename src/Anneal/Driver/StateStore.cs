@@ -30,14 +30,14 @@ internal sealed class StateStore
     {
         if (states.Count != _states.Length)
         {
-            throw new ArgumentException($"the state holds {states.Count} ReduceLROnPlateau states but the schedule has {_states.Length}");
+            throw Preconditions.Fail("state.plateaus", $"must have one entry per ReduceLROnPlateau in the schedule: expected {_states.Length}, got {states.Count}");
         }
 
         for (var i = 0; i < states.Count; i++)
         {
             if (states[i].LearningRates.Length != groupCount)
             {
-                throw new ArgumentException($"the state has {states[i].LearningRates.Length} learning rates but the optimizer has {groupCount} parameter groups");
+                throw Preconditions.Fail($"state.plateaus[{i}].lrs", $"must have one value per parameter group: expected {groupCount}, got {states[i].LearningRates.Length}");
             }
 
             _states[i] = states[i] with { LearningRates = [.. states[i].LearningRates] };

@@ -26,8 +26,9 @@ public sealed class CosineAnnealingLR : Schedule
     public override string TypeName => "CosineAnnealingLR";
 
     /// <inheritdoc />
-    public override double Evaluate(long step, in ScheduleContext context) =>
-        EtaMin + (context.BaseLr - EtaMin) * (1 + Math.Cos(Math.PI * step / TMax)) / 2;
+    public override double Evaluate(long step, in ScheduleContext context) => step == 0
+        ? context.BaseLr
+        : EtaMin + (context.BaseLr - EtaMin) * (1 + Math.Cos(Math.PI * step / TMax)) / 2;
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)

@@ -38,7 +38,8 @@ public sealed class CosineAnnealingWarmRestarts : Schedule
     }
 
     /// <summary>The steps into the current cycle and its length, in exact integer arithmetic.</summary>
-    internal (long TCur, long TI) Position(long step)
+    /// <remarks>A cycle too long for a <see cref="long"/> holds every later step; its length is then kept as a double.</remarks>
+    internal (long TCur, double TI) Position(long step)
     {
         if (TMult == 1)
         {
@@ -49,6 +50,11 @@ public sealed class CosineAnnealingWarmRestarts : Schedule
         while (tCur >= tI)
         {
             tCur -= tI;
+            if (tI > long.MaxValue / TMult)
+            {
+                return (tCur, (double)tI * TMult);
+            }
+
             tI *= TMult;
         }
 

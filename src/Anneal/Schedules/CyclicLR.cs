@@ -15,6 +15,9 @@ namespace Anneal;
 public sealed class CyclicLR : Schedule
 {
     private readonly Func<double, double>? _scaleFn;
+    private readonly double _total;
+    private readonly double _ratio;
+    private readonly int _mode;
 
     /// <summary>Creates the schedule with one of the built-in modes (<c>triangular</c>, <c>triangular2</c>, <c>exp_range</c>).</summary>
     public CyclicLR(
@@ -72,6 +75,9 @@ public sealed class CyclicLR : Schedule
             "custom" => scaleMode,
             _ => ScaleMode.Cycle,
         };
+        _total = StepSizeUp + StepSizeDown;
+        _ratio = StepSizeUp / _total;
+        _mode = mode switch { "triangular" => 0, "triangular2" => 1, "exp_range" => 2, _ => 3 };
         CycleMomentumEnabled = cycleMomentum;
         BaseMomentum = (baseMomentum ?? 0.8).Check("base_momentum", Preconditions.NonNegative);
         MaxMomentum = (maxMomentum ?? 0.9).Check("max_momentum", Preconditions.NonNegative);
@@ -146,19 +152,17 @@ public sealed class CyclicLR : Schedule
     /// <summary>The scaled position in the cycle, 0 at the trough and at most 1 at the peak.</summary>
     private double Height(long step)
     {
-        var total = StepSizeUp + StepSizeDown;
-        var ratio = StepSizeUp / total;
-        var cycle = Math.Floor(1 + step / total);
-        var x = 1.0 + step / total - cycle;
-        var factor = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
+        var cycle = Math.Floor(1 + step / _total);
+        var x = 1.0 + step / _total - cycle;
+        var factor = x <= _ratio ? x / _ratio : (x - 1) / (_ratio - 1);
         return factor * Scale(ScaleBy == ScaleMode.Cycle ? cycle : step);
     }
 
-    private double Scale(double x) => Mode switch
+    private double Scale(double x) => _mode switch
     {
-        "triangular" => 1.0,
-        "triangular2" => 1 / Math.Pow(2.0, x - 1),
-        "exp_range" => Math.Pow(Gamma, x),
+        0 => 1.0,
+        1 => 1 / Math.Pow(2.0, x - 1),
+        2 => Math.Pow(Gamma, x),
         _ => _scaleFn!(x),
     };
 

@@ -4,7 +4,8 @@ namespace Anneal;
 
 /// <summary>
 /// PyTorch <c>ExponentialLR</c>: <c>lr(t) = base_lr * gamma^t</c>; at step 0, <c>base_lr</c>.
-/// The article's form <c>lr(t) = lr0 * exp(-k t)</c> is <see cref="FromDecayRate"/> (JSON <c>"k"</c>), i.e. <c>gamma = e^-k</c>.
+/// The article's form <c>lr(t) = lr0 * exp(-k t)</c> is <see cref="FromDecayRate"/> (JSON <c>"k"</c>), i.e. <c>gamma = e^-k</c>,
+/// evaluated as <c>exp(-k t)</c> so that rounding in <c>e^-k</c> does not grow with t.
 /// </summary>
 public sealed class ExponentialLR : MultiplicativeSchedule
 {
@@ -34,7 +35,7 @@ public sealed class ExponentialLR : MultiplicativeSchedule
     public override string TypeName => "ExponentialLR";
 
     /// <inheritdoc />
-    public override double Factor(long step) => Math.Pow(Gamma, step);
+    public override double Factor(long step) => DecayRate is { } k ? Math.Exp(-k * step) : Math.Pow(Gamma, step);
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)

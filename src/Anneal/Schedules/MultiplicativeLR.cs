@@ -20,12 +20,20 @@ public sealed class MultiplicativeLR : Schedule
         _prefix = [.. _lambdas.Select(_ => new List<double> { 1.0 })];
     }
 
+    /// <summary>The largest step it evaluates (its memo holds one double per step).</summary>
+    public const long MaxMemoisedStep = 100_000_000;
+
     /// <inheritdoc />
     public override string TypeName => "MultiplicativeLR";
 
     /// <inheritdoc />
     public override double Evaluate(long step, in ScheduleContext context)
     {
+        if (step > MaxMemoisedStep)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"MultiplicativeLR memoises every step's product and supports steps up to {MaxMemoisedStep}");
+        }
+
         var index = _lambdas.Length == 1 ? 0 : context.Group;
         var prefix = _prefix[index];
         lock (prefix)

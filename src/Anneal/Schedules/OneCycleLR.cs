@@ -150,7 +150,7 @@ public sealed class OneCycleLR : Schedule
             var end = _phases[i].EndStep;
             if (step <= end || i == _phases.Length - 1)
             {
-                return (_phases[i], (step - start) / (end - start));
+                return (_phases[i], end > start ? (step - start) / (end - start) : 1.0);
             }
 
             start = end;

@@ -13,8 +13,8 @@ public static class ScheduleSpec
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>The spec type names this parser understands.</summary>
-    public static IReadOnlyCollection<string> TypeNames => [.. SpecTypes.All.Keys];
+    /// <summary>The spec type names this parser builds (LambdaLR and MultiplicativeLR take C# functions and are not among them).</summary>
+    public static IReadOnlyCollection<string> TypeNames => [.. SpecTypes.All.Keys.Where(k => k is not ("LambdaLR" or "MultiplicativeLR"))];
 
     /// <summary>Parses a JSON spec.</summary>
     /// <exception cref="ScheduleArgumentException">Malformed JSON, an unknown type or parameter, a wrong type or a value the rules reject; the message names the JSON path.</exception>
@@ -45,18 +45,18 @@ public static class ScheduleSpec
     {
         if (node is not JsonObject obj)
         {
-            throw new ScheduleArgumentException(path, $"{(path.Length == 0 ? "spec" : "")} must be a JSON object with a \"type\" (was {SpecReader.Show(node)})".TrimStart());
+            throw new ScheduleArgumentException(path, $"{(path.Length == 0 ? "spec" : "")} must be a JSON object with a \"type\" (was {SpecReader.Show(node)})".TrimStart()) { IsFullPath = true };
         }
 
         var typePath = path.Length == 0 ? "type" : $"{path}.type";
         if (!obj.TryGetPropertyValue("type", out var typeNode) || typeNode is null)
         {
-            throw new ScheduleArgumentException(typePath, "is required (e.g. \"CosineAnnealingLR\" or \"warmup_stable_decay\")");
+            throw new ScheduleArgumentException(typePath, "is required (e.g. \"CosineAnnealingLR\" or \"warmup_stable_decay\")") { IsFullPath = true };
         }
 
         if (typeNode.GetValueKind() != JsonValueKind.String)
         {
-            throw new ScheduleArgumentException(typePath, $"must be a string (was {SpecReader.Show(typeNode)})");
+            throw new ScheduleArgumentException(typePath, $"must be a string (was {SpecReader.Show(typeNode)})") { IsFullPath = true };
         }
 
         var type = typeNode.GetValue<string>();
@@ -65,7 +65,7 @@ public static class ScheduleSpec
             var suggestion = Suggest.Closest(type, SpecTypes.All.Keys);
             throw new ScheduleArgumentException(typePath, suggestion is null
                 ? $"'{type}' is not a schedule type (known: {string.Join(", ", SpecTypes.All.Keys)})"
-                : $"'{type}' is not a schedule type (did you mean '{suggestion}'?)");
+                : $"'{type}' is not a schedule type (did you mean '{suggestion}'?)") { IsFullPath = true };
         }
 
         var reader = new SpecReader(obj, path, type);
@@ -74,9 +74,9 @@ public static class ScheduleSpec
         {
             schedule = factory(reader);
         }
-        catch (ScheduleArgumentException e) when (!e.Parameter.StartsWith(path, StringComparison.Ordinal) || path.Length == 0)
+        catch (ScheduleArgumentException e)
         {
-            throw path.Length == 0 ? e : e.WithPrefix(path + ".");
+            throw e.UnderPath(path);
         }
 
         reader.Finish();

@@ -55,12 +55,12 @@ public static class SchedulerStateJson
         }
         catch (JsonException)
         {
-            throw new ScheduleArgumentException("state", "is not valid JSON; pass a file written by --state-out");
+            throw new ScheduleArgumentException("state", "is not valid JSON; pass a file written by SchedulerStateJson.Write (anneal: --state-out)");
         }
 
         if (root["format"]?.GetValueKind() != JsonValueKind.String || root["format"]!.GetValue<string>() != Format)
         {
-            throw new ScheduleArgumentException("state.format", $"must be '{Format}'; pass a file written by --state-out");
+            throw new ScheduleArgumentException("state.format", $"must be '{Format}'; pass a file written by SchedulerStateJson.Write (anneal: --state-out)");
         }
 
         if (root["schedule"] is JsonObject saved)
@@ -77,8 +77,14 @@ public static class SchedulerStateJson
 
             if (saved.ToJsonString() != expected)
             {
-                throw new ScheduleArgumentException("state.schedule", $"was saved for a different schedule ({saved.ToJsonString()}); resume with the same spec");
+                throw new ScheduleArgumentException("state.schedule", $"was saved for {saved.ToJsonString()} but the schedule is {expected}; resume with the same spec");
             }
+        }
+
+        if (root["step"] is JsonValue stepValue && stepValue.GetValueKind() == JsonValueKind.Number &&
+            stepValue.TryGetValue<long>(out var savedStep) && savedStep < 0)
+        {
+            throw new ScheduleArgumentException("state.step", $"must be >= 0 (was {savedStep})");
         }
 
         try
@@ -95,7 +101,7 @@ public static class SchedulerStateJson
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {
-            throw new ScheduleArgumentException("state", "is missing fields or has fields of the wrong type; pass a file written by --state-out");
+            throw new ScheduleArgumentException("state", "is missing fields or has fields of the wrong type; pass a file written by SchedulerStateJson.Write (anneal: --state-out)");
         }
     }
 

@@ -25,12 +25,17 @@ internal sealed class SpecReader
 
     private string Name(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
-    private ScheduleArgumentException Fail(string key, string rule) => new(Name(key), rule);
+    private ScheduleArgumentException Fail(string key, string rule) => new(Name(key), rule) { IsFullPath = true };
 
     private JsonNode? Get(string key)
     {
         _known.Add(key);
-        return _object.TryGetPropertyValue(key, out var node) ? node : null;
+        if (!_object.TryGetPropertyValue(key, out var node))
+        {
+            return null;
+        }
+
+        return node ?? throw Fail(key, "must not be null (omit it to take the default)");
     }
 
     internal bool Has(string key)
@@ -140,8 +145,14 @@ internal sealed class SpecReader
         }
     }
 
-    private ScheduleArgumentException Required(string key) =>
-        Fail(key, $"is required by {TypeName}");
+    private ScheduleArgumentException Required(string key)
+    {
+        var misspelled = _object.Select(p => p.Key)
+            .FirstOrDefault(k => !_known.Contains(k) && Suggest.Closest(k, [key]) is not null);
+        return Fail(key, misspelled is null
+            ? $"is required by {TypeName}"
+            : $"is required by {TypeName} (found '{misspelled}': did you mean '{key}'?)");
+    }
 
     private long ToLong(JsonNode? node, string key)
     {

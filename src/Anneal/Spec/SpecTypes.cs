@@ -67,11 +67,11 @@ internal static class SpecTypes
         {
             ({ } g, null) => new ExponentialLR(g),
             (null, { } rate) => ExponentialLR.FromDecayRate(rate),
-            ({ }, { }) => throw new ScheduleArgumentException(r.Path.Length == 0 ? "gamma" : $"{r.Path}.gamma", "and k must not both be set (gamma = e^-k; set one)"),
-            _ => throw new ScheduleArgumentException(r.Path.Length == 0 ? "gamma" : $"{r.Path}.gamma", "is required by ExponentialLR (or give the article's decay rate k, gamma = e^-k)"),
+            ({ }, { }) => throw new ScheduleArgumentException("gamma", "and k must not both be set (gamma = e^-k; set one)"),
+            _ => throw new ScheduleArgumentException("gamma", "is required by ExponentialLR (or give the article's decay rate k, gamma = e^-k)"),
         };
     }
 
     private static ScheduleArgumentException NoJson(SpecReader r) =>
-        new(r.Path.Length == 0 ? "type" : $"{r.Path}.type", $"'{r.TypeName}' takes a C# function and has no JSON form; construct it in C#");
+        new("type", $"'{r.TypeName}' takes a C# function and has no JSON form; construct it in C#");
 }

@@ -1,0 +1,60 @@
+namespace Anneal.Tests;
+
+/// <summary>Defects found in review, each pinned so it stays fixed.</summary>
+public sealed class RegressionTests
+{
+    [Fact]
+    public void LoadState_rejects_a_negative_step()
+    {
+        var scheduler = new Scheduler(new StepLR(2), [new ParamGroup(0.1)]);
+        var state = scheduler.GetState() with { Step = -6 };
+        Assert.Equal("state.step must be >= 0 (was -6)", Assert.Throws<ScheduleArgumentException>(() => scheduler.LoadState(state)).Message);
+    }
+
+    [Fact]
+    public void LoadState_rejects_a_step_past_the_schedules_end()
+    {
+        var scheduler = new Scheduler(new OneCycleLR(0.1, totalSteps: 10), [new ParamGroup(0.1, MomentumKind.Momentum, 0.9)]);
+        var state = scheduler.GetState() with { Step = 50 };
+        Assert.Equal(
+            "state.step must be <= 10, the last step of OneCycleLR (was 50)",
+            Assert.Throws<ScheduleArgumentException>(() => scheduler.LoadState(state)).Message);
+    }
+
+    [Fact]
+    public void OneCycleLR_with_pct_start_1_never_writes_NaN()
+    {
+        var group = new ParamGroup(0.1, MomentumKind.Momentum, 0.9);
+        var scheduler = new Scheduler(new OneCycleLR(0.1, totalSteps: 10, pctStart: 1.0), [group]);
+        for (var t = 1; t <= 10; t++)
+        {
+            scheduler.Step();
+            Assert.False(double.IsNaN(group.LearningRate), $"lr at {t}");
+            Assert.False(double.IsNaN(group.Momentum), $"momentum at {t}");
+        }
+
+        Assert.Equal(0.1 / 25 / 1e4, group.LearningRate, 15);
+    }
+
+    [Theory]
+    [InlineData(0.1, 0.0)]
+    [InlineData(0.3, 0.001)]
+    [InlineData(0.07, 0.0699)]
+    public void CosineAnnealingLR_step_0_is_exactly_base_lr(double baseLr, double etaMin) =>
+        Assert.Equal(baseLr, new CosineAnnealingLR(7, etaMin).LearningRate(0, baseLr));
+
+    [Fact]
+    public void MultiplicativeLR_refuses_steps_it_cannot_memoise()
+    {
+        var schedule = new MultiplicativeLR(_ => 0.99);
+        Assert.Throws<ArgumentOutOfRangeException>(() => schedule.LearningRate(MultiplicativeLR.MaxMemoisedStep + 1));
+    }
+
+    [Fact]
+    public void ScheduleArgumentException_reports_its_parameter_as_ParamName()
+    {
+        var error = Assert.Throws<ScheduleArgumentException>(() => ScheduleSpec.Parse("""{"type":"SequentialLR","schedulers":[{"type":"constant"},{"type":"CosineAnnealingLR","T_max":0}],"milestones":[5]}"""));
+        Assert.Equal("schedulers[1].T_max", error.ParamName);
+        Assert.Equal("schedulers[1].T_max must be > 0 (was 0)", error.Message);
+    }
+}
