@@ -95,13 +95,22 @@ public readonly struct ScheduleContext
     {
     }
 
-    internal ScheduleContext(int group, double baseLr, double defaultLr, StateStore? states)
+    /// <summary>Creates a context that also knows how many tokens one optimizer step consumes (for <see cref="InTokens"/>).</summary>
+    public ScheduleContext(int group, double baseLr, double defaultLr, long tokensPerStep) : this(group, baseLr, defaultLr, null, tokensPerStep)
+    {
+    }
+
+    internal ScheduleContext(int group, double baseLr, double defaultLr, StateStore? states, long tokensPerStep = 0)
     {
         Group = group;
         BaseLr = baseLr;
         DefaultLr = defaultLr;
         States = states;
+        TokensPerStep = tokensPerStep;
     }
+
+    /// <summary>Tokens one optimizer step consumes (batch x context x accumulation), or 0 when unknown.</summary>
+    public long TokensPerStep { get; }
 
     /// <summary>The index of the parameter group.</summary>
     public int Group { get; }

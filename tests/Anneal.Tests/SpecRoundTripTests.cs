@@ -87,6 +87,7 @@ public sealed class SpecRoundTripTests
               {"type":"warmup","num_warmup_steps":5,"schedule":{"type":"cosine","num_warmup_steps":0,"num_training_steps":35}}}
             """),
         ("ramp", """{"type":"ramp","num_steps":80,"from":0.2,"to":1,"shape":"1-sqrt","num_cycles":0.5}"""),
+        ("tokens", """{"type":"tokens","schedule":{"type":"cosine","num_warmup_steps":1024,"num_training_steps":12800}}"""),
     ];
 
     public static TheoryData<string> CaseNames() => [.. Cases.Select(c => c.Name)];
@@ -323,7 +324,7 @@ public sealed class SpecRoundTripTests
     private static (double[][] Lrs, double[][] Momenta) Drive(Schedule schedule)
     {
         ParamGroup[] groups = [new(0.01, MomentumKind.Momentum, 0.9), new(0.02, MomentumKind.Momentum, 0.9)];
-        var scheduler = new Scheduler(schedule, groups);
+        var scheduler = new Scheduler(schedule, groups, null, tokensPerStep: 64);
         var lrs = new double[Steps + 1][];
         var momenta = new double[Steps + 1][];
         for (var step = 0; step <= Steps; step++)

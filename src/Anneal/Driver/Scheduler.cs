@@ -29,7 +29,22 @@ public sealed class Scheduler
 
     /// <summary>Binds <paramref name="schedule"/> to <paramref name="groups"/> with the given base learning rates (one per group).</summary>
     public Scheduler(Schedule schedule, IReadOnlyList<IParamGroup> groups, IReadOnlyList<double>? baseLrs)
+        : this(schedule, groups, baseLrs, 0)
     {
+    }
+
+    /// <summary>
+    /// Binds <paramref name="schedule"/> to <paramref name="groups"/>, telling schedules measured in tokens
+    /// (<see cref="InTokens"/>) that one step consumes <paramref name="tokensPerStep"/> tokens.
+    /// </summary>
+    public Scheduler(Schedule schedule, IReadOnlyList<IParamGroup> groups, IReadOnlyList<double>? baseLrs, long tokensPerStep)
+    {
+        TokensPerStep = Preconditions.NonNegative(tokensPerStep, "tokens_per_step");
+        if (tokensPerStep == 0 && UsesTokens(schedule))
+        {
+            throw Preconditions.Fail("tokens_per_step", "must be given for a schedule measured in tokens (batch size x context x gradient accumulation)");
+        }
+
         Schedule = Preconditions.NotNull(schedule, "schedule");
         Preconditions.NotEmpty(groups, "groups");
         _groups = [.. groups];
@@ -53,10 +68,15 @@ public sealed class Scheduler
         _states = new StateStore(schedule, _baseLrs);
         _needsMetric = schedule.NeedsMetric;
         _cyclesMomentum = schedule.CyclesMomentum;
-        _maxStep = schedule.MaxStep;
+        _maxStep = schedule is InTokens tokens ? tokens.InnerMaxStep(tokensPerStep) : schedule.MaxStep;
         Array.Fill(_lastMomenta, double.NaN);
         Apply();
     }
+
+    /// <summary>Tokens one step consumes, for schedules measured in tokens; 0 when not given.</summary>
+    public long TokensPerStep { get; }
+
+    private static bool UsesTokens(Schedule schedule) => schedule is InTokens || schedule.Children.Any(UsesTokens);
 
     /// <summary>The schedule being driven.</summary>
     public Schedule Schedule { get; }
@@ -146,7 +166,7 @@ public sealed class Scheduler
     {
         for (var i = 0; i < _groups.Length; i++)
         {
-            var context = new ScheduleContext(i, _baseLrs[i], _baseLrs[0], _states);
+            var context = new ScheduleContext(i, _baseLrs[i], _baseLrs[0], _states, TokensPerStep);
             var lr = Schedule.Evaluate(StepCount, context);
             _groups[i].LearningRate = lr;
             _lastLrs[i] = lr;

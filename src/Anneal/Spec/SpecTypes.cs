@@ -56,6 +56,7 @@ internal static class SpecTypes
             // Anneal's combinators and building blocks
             ["warmup"] = r => new Warmup(r.Long("num_warmup_steps"), r.Schedule("schedule"), r.Double("start_factor", 0.0)),
             ["restarts"] = r => new Restarts(r.Long("period"), r.Schedule("schedule")),
+            ["tokens"] = r => new InTokens(r.Schedule("schedule")),
             ["ramp"] = r => new Ramp(r.Long("num_steps"), r.Double("from"), r.Double("to"), Ramp.ParseShape(r.String("shape", "linear"), "shape"), r.Double("num_cycles", 0.5)),
         };
 
