@@ -33,12 +33,14 @@
 //     vn_aux/vna_next/vn_next/vd_aux/vda_next/vd_next are byte offsets relative to the current entry.
 //
 // WHERE IT RUNS
-//   build/TorchSharpNativeFix.targets compiles this file into an MSBuild inline task (RoslynCodeTaskFactory)
-//   and runs it after ResolvePackageAssets, on Linux only, and only when the system libstdc++.so.6 lacks
-//   GLIBCXX_3.4.32. The task writes the patched copy to obj/ and swaps it into the package's native items,
-//   so build, publish and pack then copy the patched file wherever TorchSharp's library would go.
-//   tests/Anneal.TorchSharp.Tests compiles the same file (with ANNEAL_ELF_PATCHER_NO_TASK defined, which
-//   leaves out the MSBuild task class) and tests the logic. See docs/torchsharp-on-debian12.md.
+//   build/TorchSharpNativeFix.targets (imported for every project by Directory.Build.targets) compiles this file
+//   into the inline task PatchElfVersionNeed (RoslynCodeTaskFactory). Its target AnnealPatchTorchSharpNative runs
+//   on Linux, after ResolvePackageAssets, in projects whose packages include libLibTorchSharp.so. The task checks
+//   the system libstdc++.so.6 and, only if that lacks GLIBCXX_3.4.32, writes a patched copy under obj/. The
+//   target then puts that copy in place of the NuGet cache path in the package's native items, so build,
+//   publish and pack copy the patched file into bin/, the publish folder or the tool package.
+//   tests/Anneal.TorchSharp.Tests compiles this file too, with ANNEAL_ELF_PATCHER_NO_TASK defined (which leaves
+//   out the MSBuild task class), and tests the logic. See docs/torchsharp-on-debian12.md.
 //
 // This file must stay plain C# that compiles both in the test project (net10.0, nullable, warnings as
 // errors) and in RoslynCodeTaskFactory (netstandard reference assemblies): no packages, no Span, no records.
@@ -66,14 +68,31 @@ namespace Anneal.Build
         Refused,
     }
 
+    /// <summary>What the system libstdc++ means for the patch (see <see cref="ElfVersionNeedPatcher.CheckSystemLibrary"/>).</summary>
+    public enum SystemLibraryVerdict
+    {
+        /// <summary>It lacks the missing version but has the replacement: patch.</summary>
+        NeedsPatch,
+
+        /// <summary>It defines the version the library needs: nothing to do.</summary>
+        HasVersion,
+
+        /// <summary>It has neither version: patching would not help.</summary>
+        LacksReplacement,
+
+        /// <summary>It cannot be parsed.</summary>
+        Unreadable,
+    }
+
     /// <summary>Outcome and a human-readable explanation of a patch attempt.</summary>
     public sealed class ElfPatchResult
     {
         /// <summary>Creates a result.</summary>
-        public ElfPatchResult(ElfPatchOutcome outcome, string message)
+        public ElfPatchResult(ElfPatchOutcome outcome, string message, bool fileWritten = false)
         {
             Outcome = outcome;
             Message = message;
+            FileWritten = fileWritten;
         }
 
         /// <summary>What happened.</summary>
@@ -81,6 +100,9 @@ namespace Anneal.Build
 
         /// <summary>Why, in words.</summary>
         public string Message { get; }
+
+        /// <summary>Whether <see cref="ElfVersionNeedPatcher.PatchFile"/> wrote the destination (false when it was up to date).</summary>
+        public bool FileWritten { get; }
 
         /// <inheritdoc />
         public override string ToString() => Outcome + ": " + Message;
@@ -172,8 +194,12 @@ namespace Anneal.Build
         /// <summary>The e_machine field of an ELF file (62 = x86-64, 183 = AArch64).</summary>
         public static ushort Machine(byte[] data)
         {
-            Elf elf = new Elf(data);
-            return elf.U16(18);
+            if (!IsElf64LittleEndian(data))
+            {
+                throw new InvalidDataException("not an ELF64 little-endian file");
+            }
+
+            return (ushort)(data[18] | (data[19] << 8));
         }
 
         /// <summary>Every Vernaux entry of the file's .gnu.version_r section, in file order.</summary>
@@ -262,6 +288,35 @@ namespace Anneal.Build
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// Decides from the bytes of the system's libstdc++.so.6 whether a library needing
+        /// <paramref name="missingVersion"/> must be patched to use <paramref name="replacementVersion"/>.
+        /// </summary>
+        public static SystemLibraryVerdict CheckSystemLibrary(byte[] systemLibrary, string missingVersion, string replacementVersion)
+        {
+            IList<string> defined;
+            try
+            {
+                defined = ReadVersionDefinitions(systemLibrary);
+            }
+            catch (InvalidDataException)
+            {
+                return SystemLibraryVerdict.Unreadable;
+            }
+
+            if (defined.Count == 0)
+            {
+                return SystemLibraryVerdict.Unreadable;
+            }
+
+            if (defined.Contains(missingVersion))
+            {
+                return SystemLibraryVerdict.HasVersion;
+            }
+
+            return defined.Contains(replacementVersion) ? SystemLibraryVerdict.NeedsPatch : SystemLibraryVerdict.LacksReplacement;
         }
 
         /// <summary>
@@ -456,7 +511,7 @@ namespace Anneal.Build
                 }
             }
 
-            return result;
+            return new ElfPatchResult(result.Outcome, result.Message, fileWritten: true);
         }
 
         /// <summary>
@@ -935,20 +990,16 @@ namespace Anneal.Build
 
 #if !ANNEAL_ELF_PATCHER_NO_TASK
     /// <summary>
-    /// MSBuild task (compiled by RoslynCodeTaskFactory from this file, see build/TorchSharpNativeFix.targets):
-    /// for each item in <see cref="Files"/>, writes a patched copy under <see cref="IntermediateDirectory"/> when the
-    /// system's libstdc++ lacks <see cref="MissingVersion"/>, and returns the copies, carrying the original items'
-    /// metadata, in <see cref="PatchedFiles"/>.
+    /// MSBuild task (compiled by RoslynCodeTaskFactory from this file, see build/TorchSharpNativeFix.targets): when
+    /// the system's libstdc++ lacks <see cref="MissingVersion"/>, writes a patched copy of each item in
+    /// <see cref="Files"/> to the path in its AnnealPatchedPath metadata, and returns those paths in
+    /// <see cref="PatchedFiles"/>.
     /// </summary>
     public sealed class PatchElfVersionNeed : Microsoft.Build.Utilities.Task
     {
-        /// <summary>Native library items (e.g. from RuntimeTargetsCopyLocalItems) to patch.</summary>
+        /// <summary>Native library items (e.g. from RuntimeTargetsCopyLocalItems), each with AnnealPatchedPath metadata.</summary>
         [Microsoft.Build.Framework.Required]
         public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } = new Microsoft.Build.Framework.ITaskItem[0];
-
-        /// <summary>Where the patched copies go (under obj/).</summary>
-        [Microsoft.Build.Framework.Required]
-        public string IntermediateDirectory { get; set; } = "";
 
         /// <summary>The version to rename away from.</summary>
         public string MissingVersion { get; set; } = ElfVersionNeedPatcher.DefaultMissingVersion;
@@ -962,57 +1013,66 @@ namespace Anneal.Build
         /// <summary>A directory never written to (the NuGet package root).</summary>
         public string ForbiddenDirectory { get; set; } = "";
 
-        /// <summary>The patched copies, with the originals' metadata and OriginalItemSpec.</summary>
+        /// <summary>The AnnealPatchedPath of every file that was patched (written now or already up to date).</summary>
         [Microsoft.Build.Framework.Output]
-        public Microsoft.Build.Framework.ITaskItem[] PatchedFiles { get; set; } = new Microsoft.Build.Framework.ITaskItem[0];
+        public string[] PatchedFiles { get; set; } = new string[0];
 
         /// <inheritdoc />
         public override bool Execute()
         {
-            List<Microsoft.Build.Framework.ITaskItem> patched = new List<Microsoft.Build.Framework.ITaskItem>();
+            List<string> patched = new List<string>();
             PatchedFiles = patched.ToArray();
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || Files.Length == 0)
             {
                 return true;
             }
 
-            byte[] first = File.ReadAllBytes(Files[0].GetMetadata("FullPath"));
-            if (!ElfVersionNeedPatcher.IsElf64LittleEndian(first))
+            string? system = SystemLibrary;
+            if (string.IsNullOrEmpty(system))
             {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "{0} is not an ELF64 little-endian file; nothing to patch.", Files[0].ItemSpec);
-                return true;
+                byte[] header = new byte[64];
+                using (FileStream stream = File.OpenRead(Files[0].GetMetadata("FullPath")))
+                {
+                    stream.Read(header, 0, header.Length);
+                }
+
+                if (!ElfVersionNeedPatcher.IsElf64LittleEndian(header))
+                {
+                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "{0} is not an ELF64 little-endian file; nothing to patch.", Files[0].ItemSpec);
+                    return true;
+                }
+
+                system = ElfVersionNeedPatcher.FindSystemLibrary(ElfVersionNeedPatcher.LibStdCxx, ElfVersionNeedPatcher.Machine(header));
             }
 
-            string? system = string.IsNullOrEmpty(SystemLibrary)
-                ? ElfVersionNeedPatcher.FindSystemLibrary(ElfVersionNeedPatcher.LibStdCxx, ElfVersionNeedPatcher.Machine(first))
-                : SystemLibrary;
             if (system == null || !File.Exists(system))
             {
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "No system {0} found; TorchSharp's native library is left as it is.", ElfVersionNeedPatcher.LibStdCxx);
                 return true;
             }
 
-            IList<string> defined;
+            SystemLibraryVerdict verdict;
             try
             {
-                defined = ElfVersionNeedPatcher.ReadVersionDefinitions(File.ReadAllBytes(system));
+                verdict = ElfVersionNeedPatcher.CheckSystemLibrary(File.ReadAllBytes(system), MissingVersion, ReplacementVersion);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "Cannot read the versions of {0} ({1}); TorchSharp's native library is left as it is.", system, e.Message);
+                verdict = SystemLibraryVerdict.Unreadable;
+            }
+
+            if (verdict == SystemLibraryVerdict.HasVersion || verdict == SystemLibraryVerdict.Unreadable)
+            {
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low,
+                    verdict == SystemLibraryVerdict.HasVersion ? "{0} defines {1}; TorchSharp's native library needs no patch." : "Cannot read the versions {0} defines; TorchSharp's native library is left as it is.",
+                    system, MissingVersion);
                 return true;
             }
 
-            if (defined.Contains(MissingVersion))
-            {
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "{0} defines {1}; TorchSharp's native library needs no patch.", system, MissingVersion);
-                return true;
-            }
-
-            if (!defined.Contains(ReplacementVersion))
+            if (verdict == SystemLibraryVerdict.LacksReplacement)
             {
                 Log.LogWarning(null, "ANNEAL001", null, null, 0, 0, 0, 0,
-                    "{0} defines neither {1} nor {2}; TorchSharp's native library is left as it is and will probably not load. Install a newer libstdc++ (GCC 12 or later).",
+                    "{0} defines neither {1} nor {2}; TorchSharp's native library is left as it is and will probably not load. Install a newer libstdc++.",
                     system, MissingVersion, ReplacementVersion);
                 return true;
             }
@@ -1020,13 +1080,12 @@ namespace Anneal.Build
             foreach (Microsoft.Build.Framework.ITaskItem item in Files)
             {
                 string source = item.GetMetadata("FullPath");
-                string packageId = item.GetMetadata("NuGetPackageId");
-                string packageVersion = item.GetMetadata("NuGetPackageVersion");
-                string pathInPackage = item.GetMetadata("PathInPackage");
-                string relative = packageId.Length > 0 && packageVersion.Length > 0 && pathInPackage.Length > 0
-                    ? Path.Combine(packageId.ToLowerInvariant(), packageVersion, pathInPackage)
-                    : Path.Combine("local", ElfVersionNeedPatcher.ElfHash(source).ToString("x8"), Path.GetFileName(source));
-                string destination = Path.GetFullPath(Path.Combine(IntermediateDirectory, relative));
+                string destination = item.GetMetadata("AnnealPatchedPath");
+                if (destination.Length == 0)
+                {
+                    Log.LogError(null, "ANNEAL002", null, null, 0, 0, 0, 0, "{0} has no AnnealPatchedPath metadata.", item.ItemSpec);
+                    return false;
+                }
 
                 ElfPatchResult result;
                 try
@@ -1041,11 +1100,9 @@ namespace Anneal.Build
 
                 if (result.Outcome == ElfPatchOutcome.Patched)
                 {
-                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal,
+                    Log.LogMessage(result.FileWritten ? Microsoft.Build.Framework.MessageImportance.Normal : Microsoft.Build.Framework.MessageImportance.Low,
                         "{0} lacks {1}: patched copy of {2} at {3}: {4}", system, MissingVersion, source, destination, result.Message);
-                    Microsoft.Build.Utilities.TaskItem copy = new Microsoft.Build.Utilities.TaskItem(destination, item.CloneCustomMetadata());
-                    copy.SetMetadata("OriginalItemSpec", item.ItemSpec);
-                    patched.Add(copy);
+                    patched.Add(destination);
                 }
                 else if (result.Outcome == ElfPatchOutcome.Refused)
                 {

@@ -123,8 +123,14 @@ public static class TorchRuntime
             + "project that references Anneal.TorchSharp with 'dotnet build' (not a copy of another machine's output), "
             + "make sure AnnealTorchSharpNativeFix is not set to false, and that exactly one libtorch package "
             + "(libtorch-cpu-linux-x64) is referenced; or install a newer libstdc++. See docs/torchsharp-on-debian12.md. "
-            + $"TorchSharp said: {original.Message}";
+            + $"TorchSharp said: {FirstLine(original.GetBaseException().Message)}";
         return new TorchNativeLibraryException(message, path, original);
+    }
+
+    private static string FirstLine(string text)
+    {
+        int end = text.IndexOfAny(['\r', '\n']);
+        return end < 0 ? text : text[..end];
     }
 
     private static string? FindNativeLibrary()
@@ -134,7 +140,6 @@ public static class TorchRuntime
         [
             AppContext.BaseDirectory,
             Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"),
-            Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory,
         ];
         foreach (string directory in directories)
         {

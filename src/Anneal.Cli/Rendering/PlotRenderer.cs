@@ -1,0 +1,69 @@
+using ScottPlot;
+
+namespace Anneal.Cli.Rendering;
+
+/// <summary>
+/// <c>--plot FILE.png|FILE.svg</c>: the learning rate of each group against the step (ScottPlot), titled with the schedule
+/// type, and the momentum on a right-hand axis when the schedule cycles it.
+/// </summary>
+internal static class PlotRenderer
+{
+    private const int Width = 900;
+    private const int Height = 500;
+
+    /// <summary>Sans-serif families tried in order; Skia's fallback on Linux without fontconfig is often a serif face.</summary>
+    private static readonly string[] SansFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica"];
+
+    /// <summary>True when <paramref name="path"/> ends in a supported image extension.</summary>
+    internal static bool IsSupported(string path) =>
+        path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The image bytes for <paramref name="path"/>'s format (PNG or SVG).</summary>
+    internal static byte[] Render(ScheduleTrace trace, string path)
+    {
+        var plot = Build(trace);
+        return path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
+            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
+            : plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    private static Plot Build(ScheduleTrace trace)
+    {
+        var plot = new Plot();
+        if (SansFonts.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f) is { } font)
+        {
+            plot.Font.Set(font);
+        }
+
+        var steps = trace.Rows.Select(r => (double)r.Step).ToArray();
+        var lrNames = Columns.Names("lr", trace.GroupCount).ToArray();
+        var momentumNames = Columns.Names("momentum", trace.GroupCount).ToArray();
+        for (var g = 0; g < trace.GroupCount; g++)
+        {
+            var line = plot.Add.ScatterLine(steps, [.. trace.Rows.Select(r => r.LearningRates[g])]);
+            line.LegendText = lrNames[g];
+            line.LineWidth = 2;
+            line.Color = plot.Add.Palette.GetColor(g);
+            if (trace.HasMomentum)
+            {
+                var momentum = plot.Add.ScatterLine(steps, [.. trace.Rows.Select(r => r.Momenta![g])]);
+                momentum.LegendText = momentumNames[g];
+                momentum.LinePattern = LinePattern.Dashed;
+                momentum.Color = line.Color;
+                momentum.LineWidth = 1.5f;
+                momentum.Axes.YAxis = plot.Axes.Right;
+            }
+        }
+
+        plot.Title(trace.Schedule.TypeName);
+        plot.XLabel("step");
+        plot.YLabel("learning rate");
+        if (trace.HasMomentum)
+        {
+            plot.Axes.Right.Label.Text = "momentum";
+        }
+
+        plot.ShowLegend(Edge.Bottom);
+        return plot;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace Anneal.Training.Data;
+
+/// <summary>A training text split into train and validation parts, tokenized.</summary>
+/// <param name="Source">Where the text came from: <c>built-in (seed N)</c> or the file path.</param>
+/// <param name="Tokenizer">The tokenizer.</param>
+/// <param name="Train">Token ids of the first part.</param>
+/// <param name="Validation">Token ids of the last part.</param>
+/// <param name="EntropyFloorNatsPerToken">The entropy rate of the source per token, when known (built-in corpus with the char tokenizer).</param>
+/// <param name="UnigramNatsPerToken">The cross-entropy of the validation tokens under the training tokens' unigram frequencies (add-one smoothed): the loss of the best model that ignores context.</param>
+public sealed record TextData(
+    string Source,
+    ITokenizer Tokenizer,
+    int[] Train,
+    int[] Validation,
+    double? EntropyFloorNatsPerToken,
+    double UnigramNatsPerToken)
+{
+    /// <summary>The fraction of the text used for training; the rest is validation.</summary>
+    public const double TrainFraction = 0.9;
+
+    /// <summary>Reads a UTF-8 text file strictly.</summary>
+    /// <exception cref="TrainingInputException">The file is missing, empty, or not valid UTF-8; the message says which.</exception>
+    public static string ReadText(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TrainingInputException($"--data: file '{path}' does not exist");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0)
+        {
+            throw new TrainingInputException($"--data: file '{path}' is empty");
+        }
+
+        try
+        {
+            var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new TrainingInputException($"--data: file '{path}' is not valid UTF-8 (invalid byte sequence at byte {e.Index})");
+        }
+    }
+
+    /// <summary>
+    /// Tokenizes <paramref name="text"/> and splits it: the first 90% of the tokens train, the last 10% validate.
+    /// The char tokenizer's vocabulary is built from the whole text, so validation has no unknown characters.
+    /// </summary>
+    /// <exception cref="TrainingInputException">The text is too short for <paramref name="context"/>.</exception>
+    public static TextData Create(string source, string text, string tokenizer, int context, double? entropyFloorPerChar = null, string? charVocabulary = null)
+    {
+        ITokenizer tok = tokenizer switch
+        {
+            "char" => charVocabulary is null ? CharTokenizer.FromText(text) : new CharTokenizer(charVocabulary.EnumerateRunes()),
+            "gpt2" => new Gpt2Tokenizer(),
+            _ => throw new TrainingInputException($"--tokenizer must be 'char' or 'gpt2' (was '{tokenizer}')"),
+        };
+        var ids = tok.Encode(text);
+        var split = (int)(ids.Length * TrainFraction);
+        int[] train = ids[..split], validation = ids[split..];
+        if (validation.Length < context + 1 || train.Length < context + 1)
+        {
+            throw new TrainingInputException(
+                $"--context {context} is longer than the data allows: {ids.Length} tokens give {train.Length} for training and {validation.Length} for validation, and each needs at least context + 1 = {context + 1}");
+        }
+
+        return new TextData(source, tok, train, validation, tokenizer == "char" ? entropyFloorPerChar : null, Unigram(train, validation, tok.VocabularySize));
+    }
+
+    private static double Unigram(int[] train, int[] validation, int vocabulary)
+    {
+        var counts = new double[vocabulary];
+        foreach (var id in train)
+        {
+            counts[id]++;
+        }
+
+        var total = train.Length + vocabulary;
+        double loss = 0;
+        foreach (var id in validation)
+        {
+            loss -= Math.Log((counts[id] + 1) / total);
+        }
+
+        return loss / validation.Length;
+    }
+}
+
+/// <summary>Bad input to a training run (data, sizes, options): the message is one line for the user.</summary>
+public sealed class TrainingInputException(string message) : Exception(message);

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anneal.Training.Data;
+
+namespace Anneal.Training;
+
+/// <summary>
+/// Named schedules for <c>--schedule</c>, each a JSON spec built from the run's steps and learning rate: the article's
+/// strategies. Warmup is 5% of the steps (at least 1). For <c>plateau</c> the scheduler steps once per evaluation, so its
+/// patience counts evaluations.
+/// </summary>
+public static class SchedulePresets
+{
+    /// <summary>The default preset: linear warmup then cosine decay to a tenth of the peak (nanoGPT's <c>get_lr</c>).</summary>
+    public const string Default = "warmup-cosine";
+
+    /// <summary>The preset names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau"];
+
+    /// <summary>The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate <paramref name="lr"/>.</summary>
+    /// <exception cref="TrainingInputException">Unknown preset.</exception>
+    public static string Spec(string name, int steps, double lr, bool optimizerHasMomentum)
+    {
+        var warmup = Math.Max(1, steps / 20);
+        var cycle = optimizerHasMomentum ? "true" : "false";
+        var l = lr.ToString("R", CultureInfo.InvariantCulture);
+        return name switch
+        {
+            "constant" => """{"type":"constant"}""",
+            "step" => $$"""{"type":"StepLR","step_size":{{Math.Max(1, steps / 3)}},"gamma":0.3}""",
+            "warmup-cosine" => $$"""{"type":"cosine_with_min_lr","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}},"min_lr_rate":0.1}""",
+            "warmup-linear" => $$"""{"type":"linear","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}}}""",
+            "onecycle" => $$"""{"type":"OneCycleLR","max_lr":{{l}},"total_steps":{{steps}},"cycle_momentum":{{cycle}}}""",
+            "wsd" => $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{Math.Max(1, steps / 5)}},"num_training_steps":{{steps}}}""",
+            "cyclic" => $$"""{"type":"CyclicLR","base_lr":{{(lr / 10).ToString("R", CultureInfo.InvariantCulture)}},"max_lr":{{l}},"step_size_up":{{Math.Max(1, steps / 8)}},"mode":"triangular2","cycle_momentum":{{cycle}}}""",
+            "plateau" => """{"type":"ReduceLROnPlateau","factor":0.5,"patience":2}""",
+            _ => throw new TrainingInputException(Unknown(name)),
+        };
+    }
+
+    /// <summary>
+    /// Resolves <c>--schedule</c>: null is the default preset; text starting with <c>{</c> is a JSON spec; an existing
+    /// file is read as a JSON spec; anything else must be a preset name. Returns the spec as parsed, and its canonical JSON.
+    /// </summary>
+    /// <exception cref="TrainingInputException">Unknown preset, unreadable file, or an invalid spec (the message names the JSON path).</exception>
+    public static (Schedule Schedule, string Spec) Resolve(string? value, int steps, double lr, bool optimizerHasMomentum)
+    {
+        string json;
+        var trimmed = value?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            json = Spec(Default, steps, lr, optimizerHasMomentum);
+        }
+        else if (trimmed.StartsWith('{'))
+        {
+            json = trimmed;
+        }
+        else if (File.Exists(trimmed))
+        {
+            json = File.ReadAllText(trimmed);
+        }
+        else if (trimmed.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || trimmed.Contains('/'))
+        {
+            throw new TrainingInputException($"--schedule: file '{trimmed}' does not exist");
+        }
+        else
+        {
+            json = Spec(trimmed, steps, lr, optimizerHasMomentum);
+        }
+
+        try
+        {
+            var schedule = ScheduleSpec.Parse(json);
+            string canonical;
+            try
+            {
+                canonical = ScheduleSpec.Write(schedule);
+            }
+            catch (NotSupportedException)
+            {
+                canonical = JsonNode.Parse(json)!.ToJsonString();
+            }
+
+            return (schedule, canonical);
+        }
+        catch (ScheduleArgumentException e)
+        {
+            throw new TrainingInputException($"--schedule: {e.Message}");
+        }
+    }
+
+    private static string Unknown(string name)
+    {
+        var close = Names.OrderBy(n => Distance(n, name)).First();
+        var hint = Distance(close, name) <= 3 ? $" (did you mean '{close}'?)" : "";
+        return $"--schedule: '{name}' is not a preset, a JSON spec or an existing file{hint}; presets: {string.Join(", ", Names)}";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}
