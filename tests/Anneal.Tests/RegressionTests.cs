@@ -57,4 +57,29 @@ public sealed class RegressionTests
         Assert.Equal("schedulers[1].T_max", error.ParamName);
         Assert.Equal("schedulers[1].T_max must be > 0 (was 0)", error.Message);
     }
+
+    [Fact]
+    public void StepWithoutMetric_advances_a_warmup_but_not_the_plateau_patience()
+    {
+        var group = new ParamGroup(0.1);
+        var scheduler = new Scheduler(new Warmup(4, new ReduceLROnPlateau(factor: 0.5, patience: 1)), [group]);
+        Assert.Equal(0.0, group.LearningRate);
+        scheduler.StepWithoutMetric();
+        Assert.Equal(0.025, group.LearningRate, 15);
+        scheduler.StepWithoutMetric();
+        scheduler.StepWithoutMetric();
+        scheduler.StepWithoutMetric();
+        Assert.Equal(0.1, group.LearningRate);
+        for (var i = 0; i < 10; i++)
+        {
+            scheduler.StepWithoutMetric();
+        }
+
+        Assert.Equal(0.1, group.LearningRate);
+        scheduler.Step(1.0);
+        scheduler.Step(1.0);
+        Assert.Equal(0.1, group.LearningRate);
+        scheduler.Step(1.0);
+        Assert.Equal(0.05, group.LearningRate);
+    }
 }

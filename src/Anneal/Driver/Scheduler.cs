@@ -108,6 +108,18 @@ public sealed class Scheduler
         Apply();
     }
 
+    /// <summary>
+    /// Advances one step without a metric: reduce-on-plateau schedules in the tree see nothing at this step (their
+    /// patience counts metrics, not steps), while everything else moves on. For training loops that evaluate every K
+    /// steps: call <see cref="Step(double)"/> with the validation loss on evaluation steps and this on the others, so a
+    /// warmup in front of a plateau schedule advances per optimizer step.
+    /// </summary>
+    public void StepWithoutMetric()
+    {
+        Advance();
+        Apply();
+    }
+
     /// <summary>Advances one step, feeds <paramref name="metric"/> to the reduce-on-plateau schedules active at it, and writes its values.</summary>
     /// <exception cref="ArgumentException">The metric is NaN.</exception>
     public void Step(double metric)
