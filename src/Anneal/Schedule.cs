@@ -51,11 +51,22 @@ public abstract class Schedule
     /// <exception cref="ScheduleArgumentException">A list has the wrong length.</exception>
     public virtual void ValidateGroups(IReadOnlyList<double> baseLrs)
     {
-        foreach (var child in Children)
+        var children = Children;
+        for (var i = 0; i < children.Count; i++)
         {
-            child.ValidateGroups(baseLrs);
+            try
+            {
+                children[i].ValidateGroups(baseLrs);
+            }
+            catch (ScheduleArgumentException e)
+            {
+                throw e.WithPrefix(ChildPath(i) + ".");
+            }
         }
     }
+
+    /// <summary>The spec key of child <paramref name="index"/>: <c>schedulers[i]</c>, or <c>schedule</c> for a wrapper.</summary>
+    protected virtual string ChildPath(int index) => $"schedulers[{index}]";
 
     /// <summary>The JSON spec of this schedule (PyTorch / Hugging Face spelling), every parameter written out.</summary>
     /// <exception cref="NotSupportedException">The schedule holds C# code (<see cref="LambdaLR"/>) and has no JSON form.</exception>

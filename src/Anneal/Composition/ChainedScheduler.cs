@@ -24,22 +24,6 @@ public sealed class ChainedScheduler : Schedule
     public override IReadOnlyList<Schedule> Children => _schedules;
 
     /// <inheritdoc />
-    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
-    {
-        for (var i = 0; i < _schedules.Length; i++)
-        {
-            try
-            {
-                _schedules[i].ValidateGroups(baseLrs);
-            }
-            catch (ScheduleArgumentException e)
-            {
-                throw e.WithPrefix($"schedulers[{i}].");
-            }
-        }
-    }
-
-    /// <inheritdoc />
     public override string TypeName => "ChainedScheduler";
 
     /// <inheritdoc />

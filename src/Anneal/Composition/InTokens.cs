@@ -8,22 +8,13 @@ namespace Anneal;
 /// gradient accumulation). The curve per token stays the same when the batch size or accumulation changes.
 /// At step 0, <c>s(0)</c>.
 /// </summary>
-public sealed class InTokens : Schedule
+public sealed class InTokens : WrapperSchedule
 {
-    private readonly Schedule[] _children;
-
     /// <summary>Measures <paramref name="schedule"/> in tokens.</summary>
     public InTokens(Schedule schedule)
+        : base(schedule)
     {
-        Inner = Preconditions.NotNull(schedule, "schedule");
-        _children = [Inner];
     }
-
-    /// <summary>The schedule, with horizons in tokens (<c>schedule</c>).</summary>
-    public Schedule Inner { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Schedule> Children => _children;
 
     /// <inheritdoc />
     public override string TypeName => "tokens";
@@ -39,19 +30,6 @@ public sealed class InTokens : Schedule
         Inner.MaxStep is { } max && tokensPerStep > 0 ? max / tokensPerStep : null;
 
     internal override void Observe(long step, double metric, StateStore states) => Inner.Observe(step, metric, states);
-
-    /// <inheritdoc />
-    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
-    {
-        try
-        {
-            Inner.ValidateGroups(baseLrs);
-        }
-        catch (ScheduleArgumentException e)
-        {
-            throw e.WithPrefix("schedule.");
-        }
-    }
 
     private static long Tokens(long step, in ScheduleContext context) => context.TokensPerStep > 0
         ? step * context.TokensPerStep

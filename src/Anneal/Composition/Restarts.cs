@@ -5,44 +5,21 @@ namespace Anneal;
 /// <summary>
 /// Restarts any schedule every <c>period</c> steps: <c>lr(t) = s(t mod period)</c>; at step 0 and every restart, <c>s(0)</c>.
 /// </summary>
-public sealed class Restarts : Schedule
+public sealed class Restarts : WrapperSchedule
 {
-    private readonly Schedule[] _children;
-
     /// <summary>Restarts <paramref name="schedule"/> every <paramref name="period"/> (&gt; 0) steps.</summary>
     public Restarts(long period, Schedule schedule)
+        : base(schedule)
     {
         Period = Preconditions.Positive(period, "period");
-        Inner = Preconditions.NotNull(schedule, "schedule");
         if (Inner.MaxStep is { } max && max < period)
         {
             throw Preconditions.Fail("period", $"must be <= the schedule's last step {max} (was {period})");
         }
-
-        _children = [Inner];
     }
 
     /// <summary>Steps between restarts (<c>period</c>).</summary>
     public long Period { get; }
-
-    /// <summary>The restarted schedule (<c>schedule</c>).</summary>
-    public Schedule Inner { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Schedule> Children => _children;
-
-    /// <inheritdoc />
-    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
-    {
-        try
-        {
-            Inner.ValidateGroups(baseLrs);
-        }
-        catch (ScheduleArgumentException e)
-        {
-            throw e.WithPrefix("schedule.");
-        }
-    }
 
     /// <inheritdoc />
     public override string TypeName => "restarts";

@@ -54,22 +54,6 @@ public sealed class SequentialLR : Schedule
     public IReadOnlyList<long> Milestones => _milestones;
 
     /// <inheritdoc />
-    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
-    {
-        for (var i = 0; i < _schedules.Length; i++)
-        {
-            try
-            {
-                _schedules[i].ValidateGroups(baseLrs);
-            }
-            catch (ScheduleArgumentException e)
-            {
-                throw e.WithPrefix($"schedulers[{i}].");
-            }
-        }
-    }
-
-    /// <inheritdoc />
     public override string TypeName => "SequentialLR";
 
     /// <inheritdoc />

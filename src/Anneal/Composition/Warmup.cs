@@ -8,43 +8,21 @@ namespace Anneal;
 /// <c>s(t - W)</c>, with <c>f = start_factor</c>; at step 0, <c>s(0) * start_factor</c> (0 by default, as in Hugging Face).
 /// The wrapped schedule sees its own step 0 at step W, and a plateau schedule gets metrics only from then on.
 /// </summary>
-public sealed class Warmup : Schedule
+public sealed class Warmup : WrapperSchedule
 {
-    private readonly Schedule[] _children;
-
     /// <summary>Puts a warmup of <paramref name="numWarmupSteps"/> steps (&gt; 0) in front of <paramref name="schedule"/>.</summary>
     public Warmup(long numWarmupSteps, Schedule schedule, double startFactor = 0.0)
+        : base(schedule)
     {
         NumWarmupSteps = Preconditions.Positive(numWarmupSteps, "num_warmup_steps");
-        Inner = Preconditions.NotNull(schedule, "schedule");
         StartFactor = Preconditions.InRange(startFactor, 0, 1, "start_factor");
-        _children = [Inner];
     }
 
     /// <summary>Length of the warmup (<c>num_warmup_steps</c>).</summary>
     public long NumWarmupSteps { get; }
 
-    /// <summary>The schedule after the warmup (<c>schedule</c>).</summary>
-    public Schedule Inner { get; }
-
     /// <summary>Fraction of the target at step 0 (<c>start_factor</c>).</summary>
     public double StartFactor { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Schedule> Children => _children;
-
-    /// <inheritdoc />
-    public override void ValidateGroups(IReadOnlyList<double> baseLrs)
-    {
-        try
-        {
-            Inner.ValidateGroups(baseLrs);
-        }
-        catch (ScheduleArgumentException e)
-        {
-            throw e.WithPrefix("schedule.");
-        }
-    }
 
     /// <inheritdoc />
     public override string TypeName => "warmup";

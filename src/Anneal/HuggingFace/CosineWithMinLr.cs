@@ -45,10 +45,8 @@ public sealed class CosineWithMinLr : Schedule
             return context.BaseLr * ((double)step / Math.Max(1, NumWarmupSteps));
         }
 
-        var rate = MinLrRate ?? MinLr!.Value / context.DefaultLr;
         var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
-        var factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
-        return context.BaseLr * Math.Max(0, factor * (1 - rate) + rate);
+        return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
 
     /// <inheritdoc />
@@ -111,10 +109,8 @@ public sealed class CosineWarmupWithMinLr : Schedule
                 : (t + 1.0) / Math.Max(1.0, w));
         }
 
-        var rate = MinLrRate ?? MinLr!.Value / context.DefaultLr;
         var progress = (t - w + 1.0) / Math.Max(1.0, total - w);
-        var factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
-        return context.BaseLr * Math.Max(0, factor * (1 - rate) + rate);
+        return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
 
     /// <inheritdoc />
@@ -133,6 +129,17 @@ public sealed class CosineWarmupWithMinLr : Schedule
 
 internal static class MinLrChecks
 {
+    /// <summary>The floor as a fraction: <c>min_lr_rate</c>, or <c>min_lr</c> over the optimizer's default learning rate.</summary>
+    internal static double Rate(double? minLr, double? minLrRate, in ScheduleContext context) =>
+        minLrRate ?? minLr!.Value / context.DefaultLr;
+
+    /// <summary>Hugging Face's cosine to a floor: <c>max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c>, in its order of operations.</summary>
+    internal static double CosineToFloor(double progress, double numCycles, double rate)
+    {
+        var factor = 0.5 * (1.0 + Math.Cos(Math.PI * numCycles * 2.0 * progress));
+        return Math.Max(0, factor * (1 - rate) + rate);
+    }
+
     internal static (double? MinLr, double? MinLrRate) ExactlyOne(double? minLr, double? minLrRate) => (minLr, minLrRate) switch
     {
         ({ }, { }) => throw Preconditions.Fail("min_lr", "and min_lr_rate must not both be set (set one)"),
