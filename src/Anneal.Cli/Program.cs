@@ -73,6 +73,8 @@ internal static class Program
             new VersionOption(),
             ScheduleCommand.Create(context),
             TrainCommand.Create(context),
+            FindLrCommand.Create(context),
+            CompareCommand.Create(context),
         };
         return root;
     }

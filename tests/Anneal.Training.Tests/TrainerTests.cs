@@ -82,14 +82,6 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void PlateauScheduleStepsOncePerEvaluation()
-    {
-        var result = Trainer.Run(Tiny with { Schedule = "plateau", Steps = 20, EvalEvery = 5 }, Path.Combine(_dir.FullName, "plateau"));
-        Assert.Equal(TrainingStatus.Completed, result.Status);
-        Assert.All(result.LearningRates.Take(5), lr => Assert.Equal(1e-2, lr[0]));
-    }
-
-    [Fact]
     public void UnknownPresetIsAOneLineError()
     {
         var e = Assert.Throws<Data.TrainingInputException>(() => Trainer.Run(Tiny with { Schedule = "onecylce" }, Path.Combine(_dir.FullName, "x")));

@@ -166,7 +166,7 @@ internal static class TrainCommand
         }
     }
 
-    private static Option<int?> Int(string name, string helpName, string description) => new(name)
+    internal static Option<int?> Int(string name, string helpName, string description) => new(name)
     {
         HelpName = helpName,
         Description = description,
@@ -183,7 +183,7 @@ internal static class TrainCommand
         },
     };
 
-    private static Option<double?> Double(string name, string helpName, string description) => new(name)
+    internal static Option<double?> Double(string name, string helpName, string description) => new(name)
     {
         HelpName = helpName,
         Description = description,
@@ -202,7 +202,7 @@ internal static class TrainCommand
             $"unigram baseline {i.UnigramBaseline:F4}{(i.EntropyFloor is { } f ? $", entropy floor {f:F4}" : "")} nats/token; schedule {i.ScheduleSpec}; out: {i.OutputDirectory}");
 
     /// <summary>Plain lines (not a terminal): every 10th step, every evaluation and checkpoint.</summary>
-    private sealed class PlainProgress(TextWriter output) : ITrainingProgress
+    internal sealed class PlainProgress(TextWriter output) : ITrainingProgress
     {
         public void Started(RunInfo info)
         {
@@ -227,7 +227,7 @@ internal static class TrainCommand
     }
 
     /// <summary>A Spectre.Console progress bar whose description carries step, loss, LR, tokens/s and ETA.</summary>
-    private sealed class BarProgress(ProgressContext context) : ITrainingProgress
+    internal sealed class BarProgress(ProgressContext context) : ITrainingProgress
     {
         private ProgressTask? _task;
 

@@ -59,7 +59,7 @@ internal static class TableRenderer
 
     private static string Short(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
-    private static IAnsiConsole CreateConsole(CliContext context)
+    internal static IAnsiConsole CreateConsole(CliContext context)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

@@ -24,9 +24,19 @@ public static class OptimizerExtensions
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ScheduleArgumentException">A per-group list does not match the groups, or the schedule cycles momentum and the optimizer has none.</exception>
-    public static Scheduler CreateScheduler(this Optimizer optimizer, Schedule schedule)
+    public static Scheduler CreateScheduler(this Optimizer optimizer, Schedule schedule) => optimizer.CreateScheduler(schedule, 0);
+
+    /// <summary>
+    /// Creates a <see cref="Scheduler"/> as <see cref="CreateScheduler(Optimizer, Schedule)"/> does, telling schedules
+    /// measured in tokens (<see cref="InTokens"/>, spec type <c>tokens</c>) that one optimizer step consumes
+    /// <paramref name="tokensPerStep"/> tokens: batch size x context x gradient-accumulation steps (0 when unknown, which
+    /// only schedules in steps accept).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ScheduleArgumentException">As for <see cref="CreateScheduler(Optimizer, Schedule)"/>; or <paramref name="tokensPerStep"/> is negative, or 0 for a schedule measured in tokens.</exception>
+    public static Scheduler CreateScheduler(this Optimizer optimizer, Schedule schedule, long tokensPerStep)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        return new Scheduler(schedule, optimizer.GetParamGroups());
+        return new Scheduler(schedule, optimizer.GetParamGroups(), null, tokensPerStep);
     }
 }

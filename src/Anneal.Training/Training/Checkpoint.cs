@@ -61,6 +61,32 @@ internal static class Checkpoint
 
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, FileName));
 
+    /// <summary>
+    /// Writes a checkpoint into <paramref name="targetDirectory"/> holding the model and optimizer state of the one in
+    /// <paramref name="sourceDirectory"/> under a new header (atomically, as <see cref="Save"/>): the start of a branched run.
+    /// </summary>
+    public static void CopyWithHeader(string sourceDirectory, string targetDirectory, JsonObject header)
+    {
+        var path = Path.Combine(targetDirectory, FileName);
+        var temp = path + ".tmp";
+        using (var source = File.OpenRead(Path.Combine(sourceDirectory, FileName)))
+        using (var reader = new BinaryReader(source, Encoding.UTF8, leaveOpen: true))
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            ReadHeader(reader);
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(header.ToJsonString());
+            }
+
+            source.CopyTo(stream); // the tensors, byte for byte
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
     private static JsonObject ReadHeader(BinaryReader reader)
     {
         string magic;

@@ -6,8 +6,10 @@ namespace Anneal.Training;
 
 /// <summary>
 /// Named schedules for <c>--schedule</c>, each a JSON spec built from the run's steps and learning rate: the article's
-/// strategies. Warmup is 5% of the steps (at least 1). For <c>plateau</c> the scheduler steps once per evaluation, so its
-/// patience counts evaluations.
+/// strategies. Warmup is 5% of the steps (at least 1) and counts optimizer steps. <c>plateau</c> and
+/// <c>warmup-plateau</c> halve the learning rate after 3 evaluations in a row without improvement (patience 2 counts
+/// evaluations: the plateau sees the validation loss only when the trainer evaluates); <c>warmup-plateau</c> ramps
+/// linearly from 0 over the warmup steps first, and its plateau sees only the evaluations after the warmup.
 /// </summary>
 public static class SchedulePresets
 {
@@ -15,7 +17,7 @@ public static class SchedulePresets
     public const string Default = "warmup-cosine";
 
     /// <summary>The preset names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau"];
+    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau", "warmup-plateau", "exponential", "multistep", "cosine", "wsd-1sqrt"];
 
     /// <summary>The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate <paramref name="lr"/>.</summary>
     /// <exception cref="TrainingInputException">Unknown preset.</exception>
@@ -34,6 +36,14 @@ public static class SchedulePresets
             "wsd" => $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{Math.Max(1, steps / 5)}},"num_training_steps":{{steps}}}""",
             "cyclic" => $$"""{"type":"CyclicLR","base_lr":{{(lr / 10).ToString("R", CultureInfo.InvariantCulture)}},"max_lr":{{l}},"step_size_up":{{Math.Max(1, steps / 8)}},"mode":"triangular2","cycle_momentum":{{cycle}}}""",
             "plateau" => """{"type":"ReduceLROnPlateau","factor":0.5,"patience":2}""",
+            "warmup-plateau" => $$$"""{"type":"warmup","num_warmup_steps":{{{warmup}}},"schedule":{"type":"ReduceLROnPlateau","factor":0.5,"patience":2}}""",
+            // The article's classic decays, horizons from the run's steps: lr0 * gamma^t falling to 1% of the peak at the
+            // last step; x0.1 at 50% and 75% of the run (the ResNet recipe); cosine annealing to 0 without warmup.
+            "exponential" => $$"""{"type":"ExponentialLR","gamma":{{Math.Pow(0.01, 1.0 / steps).ToString("R", CultureInfo.InvariantCulture)}}}""",
+            "multistep" => $$"""{"type":"MultiStepLR","milestones":[{{Math.Max(1, steps / 2)}},{{Math.Max(Math.Max(1, steps / 2) + 1, 3 * steps / 4)}}],"gamma":0.1}""",
+            "cosine" => $$"""{"type":"CosineAnnealingLR","T_max":{{steps}},"eta_min":0}""",
+            // Warmup-stable-decay with the 1-sqrt cooldown over the last 20% (Hägele et al. 2024).
+            "wsd-1sqrt" => $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{Math.Max(1, steps / 5)}},"num_training_steps":{{steps}},"decay_type":"1-sqrt"}""",
             _ => throw new TrainingInputException(Unknown(name)),
         };
     }

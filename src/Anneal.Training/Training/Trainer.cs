@@ -17,10 +17,14 @@ namespace Anneal.Training;
 /// <para><b>Learning rate.</b> The <see cref="Scheduler"/> is bound to the optimizer's two parameter groups (weight
 /// matrices with weight decay, everything else without) and has written step <c>s</c>'s values before step <c>s</c>
 /// runs: step 0 uses the schedule's value at 0. After the optimizer step the scheduler steps once.</para>
-/// <para><b>Reduce-on-plateau.</b> A schedule that needs a metric (it contains <c>ReduceLROnPlateau</c>) steps once per
-/// evaluation, fed the validation loss, as PyTorch's <c>scheduler.step(val_loss)</c> once per epoch; so its patience,
-/// cooldown and any milestones around it count evaluations, not optimizer steps. Feeding it every step with a stale
-/// validation loss would count one unchanged evaluation as many bad epochs.</para>
+/// <para><b>Reduce-on-plateau.</b> The scheduler steps once per optimizer step for every schedule, so warmups, milestones
+/// and horizons always count optimizer steps. A schedule that contains <c>ReduceLROnPlateau</c> is fed the validation
+/// loss on evaluation steps (<c>Step(val_loss)</c>, as PyTorch's <c>scheduler.step(val_loss)</c> once per epoch) and
+/// nothing on the others (<c>StepWithoutMetric()</c>), so its patience and cooldown count evaluations: feeding it every
+/// step with a stale validation loss would count one unchanged evaluation as many bad epochs. A warmup in front of it
+/// (<c>warmup-plateau</c>) therefore ramps per step and the plateau sees the evaluations after the warmup.</para>
+/// <para><b>Schedules in tokens.</b> The scheduler is told the tokens per step (batch size × context × gradient
+/// accumulation), so a <c>tokens</c> schedule gives the same learning rate at the same token count whatever the batch.</para>
 /// <para><b>Determinism.</b> The weights come from <c>torch.manual_seed(seed)</c>; batch b of micro-step m of step s
 /// starts at offsets drawn from a SplitMix64 stream seeded by (seed, s, m), so the data position is just the step and
 /// resuming needs no saved generator; validation always uses the same batches. With dropout 0 (the default) nothing
@@ -28,7 +32,7 @@ namespace Anneal.Training;
 /// <para><b>Failure.</b> A NaN or infinite training loss stops the run before the optimizer applies that step's
 /// gradients; the last checkpoint written (from an earlier, finite step) is kept.</para>
 /// </remarks>
-public static class Trainer
+public static partial class Trainer
 {
     private const string Format = "anneal.train/1";
 
@@ -75,40 +79,12 @@ public static class Trainer
         options.Validate();
         var clock = Stopwatch.StartNew();
 
-        // ---- data
-        string text, source;
-        double? floor = null;
-        if (options.DataPath is null)
-        {
-            var corpus = SyntheticCorpus.Create(options.CorpusSeed);
-            text = corpus.Generate(options.CorpusCharacters);
-            floor = corpus.EntropyNatsPerChar;
-            source = $"built-in synthetic corpus (seed {options.CorpusSeed}, {options.CorpusCharacters} characters)";
-        }
-        else
-        {
-            text = TextData.ReadText(options.DataPath);
-            source = Path.GetFullPath(options.DataPath);
-        }
-
-        var data = TextData.Create(source, text, options.Tokenizer, options.Context, floor, resume?["char_vocabulary"]?.GetValue<string>());
-
-        // ---- model
-        Device device;
-        try
-        {
-            device = TorchRuntime.ResolveDevice(options.Device);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            throw new TrainingInputException($"--device: {e.Message}");
-        }
-
-        var config = new GptConfig(data.Tokenizer.VocabularySize, options.Context, options.Layers, options.Heads, options.EmbeddingDim, options.Dropout);
-        config.Validate();
-        manual_seed(options.Seed);
-        using var model = new Gpt(config);
-        model.to(device);
+        // ---- data and model (RunSetup: the same for the experiments)
+        var (data, floor) = RunSetup.LoadData(options, resume?["char_vocabulary"]?.GetValue<string>());
+        var source = data.Source;
+        var device = RunSetup.ResolveDevice(options);
+        var config = RunSetup.ModelConfig(options, data);
+        using var model = RunSetup.CreateModel(options, config, device);
 
         // ---- optimizer and schedule
         using var optimizer = CreateOptimizer(options, model);
@@ -125,10 +101,11 @@ public static class Trainer
             schedule = ScheduleSpec.Parse(spec);
         }
 
+        var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumulation;
         Scheduler scheduler;
         try
         {
-            scheduler = optimizer.CreateScheduler(schedule);
+            scheduler = optimizer.CreateScheduler(schedule, tokensPerStep);
         }
         catch (ScheduleArgumentException e)
         {
@@ -150,15 +127,16 @@ public static class Trainer
             lastVal = resume["last_val_loss"]?.GetValue<double>();
         }
 
-        var perEval = schedule.NeedsMetric;
-        var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumulation;
+        var needsMetric = schedule.NeedsMetric;
+        // The last step the schedule is defined for (OneCycleLR's total_steps; in tokens, its last whole step); the LR stays there after it.
+        var lastStep = schedule is InTokens inTokens ? inTokens.Inner.MaxStep / tokensPerStep : schedule.MaxStep;
         using var writer = new RunWriter(outDir, 2, startStep);
         writer.WriteJson("run.json", new JsonObject
         {
             ["format"] = Format,
             ["options"] = JsonSerializer.SerializeToNode(options),
             ["schedule"] = JsonNode.Parse(spec),
-            ["scheduler_steps"] = perEval ? "once per evaluation, fed the validation loss" : "once per optimizer step",
+            ["scheduler_steps"] = needsMetric ? "once per optimizer step; reduce-on-plateau fed the validation loss at each evaluation" : "once per optimizer step",
             ["model"] = JsonSerializer.SerializeToNode(config),
             ["parameters"] = config.ParameterCount,
             ["parameter_groups"] = new JsonArray("weight matrices (weight decay)", "norms, biases, embeddings (no weight decay)"),
@@ -249,16 +227,20 @@ public static class Trainer
                 progress.Evaluated(step, v);
             }
 
-            if (perEval)
+            if (lastStep is not { } max || scheduler.StepCount < max)
             {
-                if (val is { } metric)
+                if (!needsMetric)
+                {
+                    scheduler.Step();
+                }
+                else if (val is { } metric)
                 {
                     scheduler.Step(metric);
                 }
-            }
-            else if (schedule.MaxStep is not { } max || scheduler.StepCount < max)
-            {
-                scheduler.Step();
+                else
+                {
+                    scheduler.StepWithoutMetric();
+                }
             }
 
             if ((options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0) || step == options.Steps - 1)

@@ -1,0 +1,373 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Anneal.Cli.Inputs;
+using Anneal.Cli.Rendering;
+using Anneal.Training;
+using Anneal.Training.Data;
+using Anneal.Training.Experiments;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Anneal.Cli.Commands;
+
+/// <summary>
+/// <c>anneal compare [SCHEDULE...]</c>: trains the same model, data, seed and budget under several schedules (the
+/// default set when none is given) and writes a report directory (results.csv, plots, report.md, report.html); prints
+/// the ranked table. <c>--branch-at</c> adds the warmup-stable-decay branching experiment. Running the same command
+/// again continues an interrupted comparison. Ctrl-C finishes the current step, writes a checkpoint and exits 130.
+/// </summary>
+internal static class CompareCommand
+{
+    /// <summary>The report directory when <c>--out</c> is not given (fixed, so that running again resumes).</summary>
+    internal const string DefaultOut = "runs/compare";
+
+    internal static Command Create(CliContext context)
+    {
+        var d = CompareSettings.DefaultTraining;
+        var schedules = new Argument<string[]>("schedules")
+        {
+            HelpName = "SCHEDULE",
+            Description = $"Schedules to compare: a name ({string.Join(", ", CompareSet.Names)}), a JSON spec, or NAME=PRESET|SPEC [default: {string.Join(", ", CompareSet.Default.Select(e => e.Name))}].",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var file = new Option<string>("--schedules") { HelpName = "FILE", Description = "A file of schedules: one per line (as SCHEDULE), or a JSON array of {\"name\", \"schedule\", \"optimizer\"}." };
+        var output = new Option<string>("--out") { HelpName = "DIR", Description = $"The report directory; running again with the same DIR continues an interrupted comparison [default: {DefaultOut}]." };
+        var steps = Int("--steps", "N", $"Optimizer steps of every run [default: {d.Steps}].");
+        var lr = Double("--lr", "LR", $"Peak learning rate of every schedule [default: {Show(d.LearningRate)}].");
+        var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"Optimizer of every run that names none [default: {d.Optimizer}]." };
+        var seed = Int("--seed", "N", $"Seed of initialisation and batches, shared by all runs [default: {d.Seed}].");
+        var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on [default: the built-in synthetic corpus]." };
+        var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Tokenizer [default: {d.Tokenizer}]." };
+        var batch = Int("--batch-size", "N", $"Sequences per step [default: {d.BatchSize}].");
+        var ctx = Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
+        var layers = Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
+        var heads = Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
+        var dim = Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
+        var evalEvery = Int("--eval-every", "K", $"Evaluate every K steps [default: {d.EvalEvery}].");
+        var evalBatches = Int("--eval-batches", "N", $"Validation batches per evaluation [default: {d.EvalBatches}].");
+        var checkpointEvery = Int("--checkpoint-every", "K", $"Checkpoint every K steps, 0 only at the end [default: {d.CheckpointEvery}].");
+        var corpusChars = Int("--corpus-chars", "N", $"Characters of built-in corpus [default: {d.CorpusCharacters}].");
+        var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
+        var target = Double("--target", "LOSS", "Target validation loss for 'tokens to target' [default: the median final validation loss of the runs].");
+        var branchAt = new Option<string>("--branch-at")
+        {
+            HelpName = "F,F,...",
+            Description = "Also run warmup-stable-decay branching: one stable run, and a cooldown branched off it for each budget fraction of --steps (e.g. 0.25,0.5,1).",
+        };
+        var decayFraction = Double("--decay-fraction", "F", "Cooldown share of each branched budget [default: 0.2].");
+
+        var command = new Command("compare", "Train the same model, data, seed and budget under several schedules and write a ranked report: results.csv, plots, report.md and a self-contained report.html.")
+        {
+            schedules, file, output, steps, lr, optimizer, seed, data, tokenizer, batch, ctx, layers, heads, dim, evalEvery, evalBatches,
+            checkpointEvery, corpusChars, device, target, branchAt, decayFraction,
+        };
+        command.SetAction(parse =>
+        {
+            var entries = new List<CompareEntry>();
+            try
+            {
+                if (parse.GetValue(file) is { } path)
+                {
+                    entries.AddRange(CompareSet.ReadFile(path));
+                }
+
+                entries.AddRange((parse.GetValue(schedules) ?? []).Select(CompareSet.Parse));
+            }
+            catch (TrainingInputException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            var training = d with
+            {
+                Steps = parse.GetValue(steps) ?? d.Steps,
+                LearningRate = parse.GetValue(lr) ?? d.LearningRate,
+                Optimizer = parse.GetValue(optimizer) ?? d.Optimizer,
+                Seed = parse.GetValue(seed) ?? d.Seed,
+                DataPath = parse.GetValue(data),
+                Tokenizer = parse.GetValue(tokenizer) ?? d.Tokenizer,
+                BatchSize = parse.GetValue(batch) ?? d.BatchSize,
+                Context = parse.GetValue(ctx) ?? d.Context,
+                Layers = parse.GetValue(layers) ?? d.Layers,
+                Heads = parse.GetValue(heads) ?? d.Heads,
+                EmbeddingDim = parse.GetValue(dim) ?? d.EmbeddingDim,
+                EvalEvery = parse.GetValue(evalEvery) ?? d.EvalEvery,
+                EvalBatches = parse.GetValue(evalBatches) ?? d.EvalBatches,
+                CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
+                CorpusCharacters = parse.GetValue(corpusChars) ?? d.CorpusCharacters,
+                Device = parse.GetValue(device) ?? d.Device,
+            };
+            BranchingOptions? branching = null;
+            if (parse.GetValue(branchAt) is { } fractions)
+            {
+                branching = new BranchingOptions
+                {
+                    Fractions = Numbers.ParseList(fractions, "--branch-at", "0.25,0.5,1"),
+                    DecayFraction = parse.GetValue(decayFraction) ?? new BranchingOptions().DecayFraction,
+                };
+            }
+            else if (parse.GetResult(decayFraction) is not null)
+            {
+                throw new UsageException("--decay-fraction needs --branch-at");
+            }
+
+            var options = new CompareSettings
+            {
+                Training = training,
+                Entries = entries.Count > 0 ? entries : CompareSet.Default,
+                Target = parse.GetValue(target),
+                Branching = branching,
+                CommandLine = "anneal " + string.Join(' ', parse.Tokens.Select(t => Quote(t.Value))),
+            };
+            return Execute(context, options, parse.GetValue(output) ?? DefaultOut);
+        });
+        return command;
+    }
+
+    private static int Execute(CliContext context, CompareSettings options, string directory)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true; // finish the step, write a checkpoint, exit cleanly
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s =>
+        {
+            s.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            CompareReport report;
+            if (context.OutIsTerminal)
+            {
+                report = null!;
+                AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+                    .Start(ctx => report = Compare.Run(options, directory, new BarProgress(ctx), cancel.Token));
+            }
+            else
+            {
+                report = Compare.Run(options, directory, new PlainProgress(context.Out), cancel.Token);
+            }
+
+            if (report.Interrupted)
+            {
+                context.Out.WriteLine($"interrupted: every finished run and the current run's checkpoint are kept; run the same command again (--out {directory}) to continue");
+                return TrainCommand.Interrupted;
+            }
+
+            Print(context, report, directory);
+            return 0;
+        }
+        catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
+        {
+            throw new UsageException(e.Message);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <summary>The ranked table (Spectre.Console; Markdown borders and no colors when not a terminal) and the conclusion.</summary>
+    internal static void Print(CliContext context, CompareReport report, string directory)
+    {
+        var console = TableRenderer.CreateConsole(context);
+        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
+        string[] header = ["rank", "schedule", "optimizer", "final val", "best val", "excess", "tokens to target", "spike", "wall s"];
+        foreach (var (name, i) in header.Select((h, i) => (h, i)))
+        {
+            table.AddColumn(i is 1 or 2 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
+        }
+
+        foreach (var r in report.Runs)
+        {
+            string[] cells =
+            [
+                r.Rank.ToString(CultureInfo.InvariantCulture),
+                r.Name,
+                r.Optimizer,
+                r.FinalValidationLoss is { } f ? F4(f) : r.Status,
+                r.BestValidationLoss is { } b ? F4(b) : "-",
+                r.ExcessOverFloor is { } x ? F4(x) : "-",
+                r.TokensToTarget?.ToString(CultureInfo.InvariantCulture) ?? "not reached",
+                F4(r.LargestSpike),
+                r.WallSeconds.ToString("F0", CultureInfo.InvariantCulture),
+            ];
+            table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
+        }
+
+        console.Write(table);
+        var o = context.Out;
+        if (report.Target is { } t)
+        {
+            o.WriteLine($"tokens to target: first evaluation at or below {F4(t)} ({report.TargetRule}); spike: largest rise of the validation loss above its earlier minimum");
+        }
+
+        o.WriteLine(report.Conclusion);
+        if (report.Branching is { } branching)
+        {
+            foreach (var b in branching.Branches)
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"branch {b.Budget.Fraction:0.###}: {b.Budget.Budget} steps, cooldown from step {b.Budget.BranchStep}, final validation loss {(b.FinalValidationLoss is { } v ? F4(v) : "diverged")}"));
+            }
+
+            o.WriteLine(ReportWriter.BranchingSentence(branching));
+        }
+
+        o.WriteLine($"report: {Path.Combine(directory, "report.html")} (also report.md, results.csv, val_loss.png, lr.png); runs in {Path.Combine(directory, "runs")}");
+    }
+
+    private static Option<int?> Int(string name, string helpName, string description) => new(name)
+    {
+        HelpName = helpName,
+        Description = description,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            r.AddError($"{name} '{text}' is not a whole number");
+            return null;
+        },
+    };
+
+    private static Option<double?> Double(string name, string helpName, string description) => new(name)
+    {
+        HelpName = helpName,
+        Description = description,
+        CustomParser = r => OptionValues.FiniteDouble(r, name),
+    };
+
+    private static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    private static string F4(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string Quote(string token) =>
+        token.Length > 0 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':') ? token : "'" + token.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static string Line(string name, StepReport r) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{name}: step {r.Step + 1}/{r.TotalSteps}  loss {r.Loss:F4}  lr {r.LearningRates[0]:G4}  {r.TokensPerSecond:F0} tok/s  ETA {r.Eta:hh\\:mm\\:ss}");
+
+    private static string Outcome(TrainingResult r) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{r.Status.ToString().ToLowerInvariant()}, final validation loss {(r.FinalValidationLoss is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-")}, {r.Elapsed.TotalSeconds:F0} s");
+
+    /// <summary>Plain lines: one when each run starts and ends, and the trainer's every 50th step.</summary>
+    private sealed class PlainProgress(TextWriter output) : ICompareProgress
+    {
+        private int _count;
+
+        public void Planned(IReadOnlyList<PlannedRun> runs)
+        {
+            _count = runs.Count;
+            foreach (var run in runs.Where(r => r.Done))
+            {
+                output.WriteLine($"[{run.Index + 1}/{_count}] {run.Name}: finished earlier, skipped ({run.Directory})");
+            }
+
+            output.Flush();
+        }
+
+        public ITrainingProgress Starting(PlannedRun run)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{run.Index + 1}/{_count}] {run.Name}: {(run.StartStep > 0 ? $"resuming at step {run.StartStep}" : "training")} to step {run.TotalSteps} ({run.Directory})"));
+            output.Flush();
+            return new Lines(output, run.Name);
+        }
+
+        public void Finished(PlannedRun run, TrainingResult result)
+        {
+            output.WriteLine($"[{run.Index + 1}/{_count}] {run.Name}: {Outcome(result)}");
+            output.Flush();
+        }
+
+        private sealed class Lines(TextWriter output, string name) : ITrainingProgress
+        {
+            public void Started(RunInfo info)
+            {
+            }
+
+            public void Stepped(StepReport report)
+            {
+                if ((report.Step + 1) % 50 == 0)
+                {
+                    output.WriteLine("  " + Line(name, report));
+                    output.Flush();
+                }
+            }
+
+            public void Evaluated(int step, double validationLoss)
+            {
+            }
+
+            public void CheckpointSaved(int step, string path)
+            {
+            }
+        }
+    }
+
+    /// <summary>One Spectre.Console bar per run; the running one carries step, loss, LR, tokens/s and ETA.</summary>
+    private sealed class BarProgress(ProgressContext context) : ICompareProgress
+    {
+        private readonly Dictionary<int, ProgressTask> _tasks = [];
+
+        public void Planned(IReadOnlyList<PlannedRun> runs)
+        {
+            foreach (var run in runs)
+            {
+                var task = context.AddTask(Markup.Escape(run.Done ? $"{run.Name}: finished earlier" : $"{run.Name}: waiting"), autoStart: false, maxValue: run.TotalSteps);
+                task.Value = run.StartStep;
+                _tasks[run.Index] = task;
+            }
+        }
+
+        public ITrainingProgress Starting(PlannedRun run)
+        {
+            var task = _tasks[run.Index];
+            task.StartTask();
+            return new Bar(task, run.Name);
+        }
+
+        public void Finished(PlannedRun run, TrainingResult result)
+        {
+            var task = _tasks[run.Index];
+            task.Description = Markup.Escape($"{run.Name}: {Outcome(result)}");
+            if (result.Status != TrainingStatus.Cancelled && result.StepsDone >= run.TotalSteps)
+            {
+                task.Value = task.MaxValue;
+                task.StopTask();
+            }
+        }
+
+        private sealed class Bar(ProgressTask task, string name) : ITrainingProgress
+        {
+            public void Started(RunInfo info) => task.Value = info.StartStep;
+
+            public void Stepped(StepReport report)
+            {
+                task.Description = Markup.Escape(Line(name, report));
+                task.Value = report.Step + 1;
+            }
+
+            public void Evaluated(int step, double validationLoss)
+            {
+            }
+
+            public void CheckpointSaved(int step, string path)
+            {
+            }
+        }
+    }
+}

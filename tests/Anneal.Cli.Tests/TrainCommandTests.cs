@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Anneal.Training;
+
+namespace Anneal.Cli.Tests;
+
+/// <summary><c>anneal train</c>: its help, its one-line errors (exit 2, nothing on standard output), and a tiny real run.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void HelpStartsWithTheDescriptionAndUsage()
+    {
+        var lines = Cli.Ok("train", "--help").OutLines.Select(l => l.TrimEnd()).ToArray();
+        Assert.Equal(
+            [
+                "Description:",
+                "  Train a small GPT under a schedule and optimizer; writes metrics.csv, TensorBoard events,",
+                "  curves.png, run.json, summary.json and a checkpoint.",
+                "",
+                "Usage:",
+                "  anneal train [options]",
+                "",
+                "Options:",
+            ],
+            lines[..8]);
+        var text = string.Join('\n', lines);
+        foreach (var option in new[] { "--schedule", "--optimizer", "--lr", "--steps", "--seed", "--data", "--tokenizer", "--out", "--eval-every", "--checkpoint-every", "--resume" })
+        {
+            Assert.Contains($"  {option} ", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void UnknownPreset() => Cli.Fails(
+        $"error: --schedule: 'onecylce' is not a preset, a JSON spec or an existing file (did you mean 'onecycle'?); presets: {string.Join(", ", SchedulePresets.Names)}",
+        "train", "--schedule", "onecylce", "--out", Out());
+
+    [Fact]
+    public void UnknownTokenizer() => Cli.Fails(
+        "error: --tokenizer must be char or gpt2 (was 'bogus')",
+        "train", "--tokenizer", "bogus", "--out", Out());
+
+    [Fact]
+    public void ContextLongerThanTheData() => Cli.Fails(
+        "error: --context 8 is longer than the data allows: 18 tokens give 16 for training and 2 for validation, and each needs at least context + 1 = 9",
+        "train", "--data", _dir.File("tiny.txt", "hello world, tiny."), "--context", "8", "--out", Out());
+
+    [Fact]
+    public void EmptyData()
+    {
+        var path = _dir.File("empty.txt", "");
+        Cli.Fails($"error: --data: file '{path}' is empty", "train", "--data", path, "--out", Out());
+    }
+
+    [Fact]
+    public void DataThatIsNotUtf8()
+    {
+        var path = _dir.File("latin1.txt");
+        File.WriteAllBytes(path, [0x61, 0x62, 0xFF, 0x63]);
+        Cli.Fails($"error: --data: file '{path}' is not valid UTF-8 (invalid byte sequence at byte 2)", "train", "--data", path, "--out", Out());
+    }
+
+    [Fact]
+    public void MissingData()
+    {
+        var path = _dir.File("missing.txt");
+        Cli.Fails($"error: --data: file '{path}' does not exist", "train", "--data", path, "--out", Out());
+    }
+
+    [Fact]
+    public void CudaWithoutCuda() => Cli.Fails(
+        "error: --device: Device 'cuda' was requested but CUDA is not available. This build references the CPU-only libtorch package " +
+        "(libtorch-cpu-linux-x64). To train on a GPU, reference a CUDA backend package instead (on Linux libtorch-cuda-12.8-linux-x64, " +
+        "or the libtorch-cuda-12.8 meta package; never together with libtorch-cpu-linux-x64) and run on a machine with an NVIDIA GPU " +
+        "and driver. Use 'cpu' otherwise.",
+        "train", "--device", "cuda", "--data", _dir.File("text.txt", string.Concat(Enumerable.Repeat("The old fox sees a river. ", 40))), "--out", Out());
+
+    [Fact]
+    public void ResumeWithoutACheckpoint()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_dir.Root, "no-checkpoint")).FullName;
+        Cli.Fails($"error: --resume: '{empty}' has no checkpoint.bin", "train", "--resume", empty);
+    }
+
+    [Fact]
+    public void TinyRunWritesTheRunDirectory()
+    {
+        var outDir = Out();
+        var result = Cli.Ok(
+            "train", "--steps", "6", "--layers", "1", "--heads", "2", "--dim", "16", "--context", "16", "--batch-size", "4",
+            "--eval-every", "3", "--checkpoint-every", "3", "--out", outDir);
+
+        Assert.StartsWith("training: ", result.OutLines[0], StringComparison.Ordinal);
+        Assert.Contains("step 6/6  loss ", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"checkpoint at step 6: {Path.Combine(outDir, "checkpoint.bin")}", result.Out, StringComparison.Ordinal);
+        Assert.StartsWith("6 steps, ", result.OutLines[^1], StringComparison.Ordinal);
+        foreach (var file in new[] { "metrics.csv", "summary.json", "run.json", "checkpoint.bin", "curves.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        }
+
+        var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        Assert.Equal(7, rows.Length);
+        Assert.StartsWith("5,384,", rows[^1], StringComparison.Ordinal); // step 5 (the 6th), 6 x 4 x 16 tokens
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.Equal("completed", summary["status"]!.GetValue<string>());
+        Assert.Equal(6, summary["steps_done"]!.GetValue<int>());
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!;
+        Assert.Equal(16, run["options"]!["EmbeddingDim"]!.GetValue<int>());
+        Assert.Equal(64, run["tokens_per_step"]!.GetValue<int>());
+    }
+
+    private string Out() => Path.Combine(_dir.Root, "run-" + Guid.NewGuid().ToString("N")[..8]);
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anneal.Training.Data;
+using Anneal.Training.Experiments;
+using Xunit;
+
+namespace Anneal.Training.Tests.Experiments;
+
+public sealed class LrFinderTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-find-lr-");
+
+    private static TrainingOptions Tiny => new()
+    {
+        BatchSize = 8,
+        Context = 32,
+        Layers = 1,
+        Heads = 2,
+        EmbeddingDim = 32,
+        CorpusCharacters = 50_000,
+    };
+
+    public void Dispose() => _dir.Delete(true);
+
+    [Theory]
+    [InlineData(1e-7, 10, 100)]
+    [InlineData(1e-7, 10, 300)]
+    [InlineData(1e-5, 1, 37)]
+    [InlineData(0.5, 0.75, 10)]
+    public void SweepIsExponentialLrDrivenByTheScheduler(double start, double end, int steps)
+    {
+        var sweep = new LrFinderOptions { StartLr = start, EndLr = end, Steps = steps };
+        var group = new ParamGroup(start);
+        var scheduler = new Scheduler(sweep.Schedule(), [group]);
+        Assert.Equal("ExponentialLR", scheduler.Schedule.TypeName);
+        for (var i = 0; i < steps; i++)
+        {
+            var expected = start * Math.Pow(end / start, (double)i / steps);
+            Assert.True(Math.Abs(group.LearningRate - expected) <= 1e-12 * expected, $"step {i}: {group.LearningRate:R} vs {expected:R}");
+            scheduler.Step();
+        }
+
+        Assert.Equal(end, group.LearningRate, end * 1e-12); // step `steps`, one past the sweep, would run at end
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.1, 100, "--start-lr must be less than --end-lr (was 1 and 0.1)")]
+    [InlineData(1e-3, 1e-3, 100, "--start-lr must be less than --end-lr (was 0.001 and 0.001)")]
+    [InlineData(0.0, 10, 100, "--start-lr must be a finite number > 0 (was 0)")]
+    [InlineData(1e-7, double.PositiveInfinity, 100, "--end-lr must be a finite number > 0 (was Infinity)")]
+    [InlineData(1e-7, 10, 9, "--steps must be >= 10 (was 9)")]
+    [InlineData(1e-7, 10, 10_001, "--steps must be <= 10000 (was 10001)")]
+    [InlineData(-1, 10, 3, "--start-lr must be a finite number > 0 (was -1); --steps must be >= 10 (was 3)")]
+    [InlineData(1e-7, 10, 100, "--peak must be valley, steep or minimum (was 'min')", "min")]
+    public void BadSweeps(double start, double end, int steps, string expected, string peak = "valley")
+    {
+        var e = Assert.Throws<TrainingInputException>(() => new LrFinderOptions { StartLr = start, EndLr = end, Steps = steps, Peak = peak }.Validate());
+        Assert.Equal(expected, e.Message);
+    }
+
+    [Fact]
+    public void TinySweepWritesItsFilesAndFollowsItsOwnRules()
+    {
+        var clock = Stopwatch.StartNew();
+        var outDir = Path.Combine(_dir.FullName, "sweep");
+        var sweep = new LrFinderOptions { StartLr = 1e-4, EndLr = 10, Steps = 30 };
+        var r = LrFinder.Run(Tiny, sweep, outDir);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{clock.Elapsed}");
+
+        foreach (var file in new[] { "lr_find.csv", "lr_find.png", "lr_find.json", "suggested_schedule.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        }
+
+        var rows = File.ReadAllLines(Path.Combine(outDir, "lr_find.csv"));
+        Assert.Equal("step,lr,loss,smoothed_loss", rows[0]);
+        Assert.Equal(r.Points.Count + 1, rows.Length);
+        for (var i = 0; i < r.Points.Count; i++)
+        {
+            var cells = rows[i + 1].Split(',').Select(c => double.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(i, (int)cells[0]);
+            var expected = 1e-4 * Math.Pow(1e5, i / 30.0);
+            Assert.True(Math.Abs(cells[1] - expected) <= 1e-12 * expected, $"step {i}: {cells[1]:R} vs {expected:R}");
+            Assert.Equal(r.Points[i].Loss, cells[2]);
+            Assert.Equal(r.Points[i].SmoothedLoss, cells[3]);
+        }
+
+        // The recorded smoothed losses, stop and suggestions are those of the pure rules applied to the recorded losses.
+        double[] losses = [.. r.Points.Select(p => p.Loss)];
+        Assert.Equal(LrFinderSuggestions.Smooth(losses), r.Points.Select(p => p.SmoothedLoss));
+        var stop = LrFinderSuggestions.StopStep(losses);
+        Assert.Equal(stop is null ? 30 : stop + 1, r.Points.Count);
+        Assert.Equal(stop is null ? LrFinderStop.Completed : LrFinderStop.Diverged, r.Stop);
+        var expectedSuggestions = LrFinderSuggestions.Suggest([.. r.Points.Select(p => p.LearningRate)], LrFinderSuggestions.Smooth(losses), 30);
+        Assert.Equal(expectedSuggestions, r.Suggestions);
+        Assert.NotNull(r.Suggestions);
+
+        // The suggested schedule is anneal train's default preset with the valley as --lr.
+        Assert.Equal(r.Suggestions.Valley.LearningRate, r.SuggestedPeak);
+        Assert.Equal("""{"type":"cosine_with_min_lr","num_warmup_steps":30,"num_training_steps":600,"min_lr_rate":0.1}""", r.SuggestedSchedule);
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "suggested_schedule.json")))!;
+        Assert.Equal(JsonNode.Parse(r.SuggestedSchedule!)!.ToJsonString(), spec.ToJsonString());
+        Assert.IsType<CosineWithMinLr>(ScheduleSpec.Parse(spec.ToJsonString()));
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "lr_find.json")))!;
+        Assert.Equal(r.SuggestedPeak, summary["suggested_peak_lr"]!.GetValue<double>());
+        Assert.Equal(r.Suggestions.Steep.LearningRate, summary["suggestions"]!["steep"]!["lr"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void FirstStepSeesTheSameModelAndBatchAsAnnealTrain()
+    {
+        var train = Trainer.Run(Tiny with { Steps = 1, EvalBatches = 1 }, Path.Combine(_dir.FullName, "train"));
+        var find = LrFinder.Run(Tiny, new LrFinderOptions { Steps = 10 }, Path.Combine(_dir.FullName, "find"));
+
+        // Step 0's loss is computed before any update: same initial weights, same batch.
+        Assert.Equal(train.TrainLosses[0], find.Points[0].Loss);
+    }
+
+    [Fact]
+    public void HugeLearningRatesStopTheSweepEarly()
+    {
+        var r = LrFinder.Run(Tiny, new LrFinderOptions { StartLr = 1e-2, EndLr = 1e4, Steps = 60 }, Path.Combine(_dir.FullName, "huge"));
+
+        Assert.True(r.Points.Count < 60, $"{r.Points.Count} steps: {r.Message}");
+        Assert.Contains(r.Stop, new[] { LrFinderStop.Diverged, LrFinderStop.NonFiniteLoss });
+        double[] losses = [.. r.Points.Select(p => p.Loss)];
+        Assert.Equal(r.Points.Count - 1, LrFinderSuggestions.StopStep(losses));
+        if (r.Stop == LrFinderStop.Diverged)
+        {
+            var last = r.Points[^1];
+            Assert.True(last.SmoothedLoss > 4 * r.Points.SkipLast(1).Min(p => p.SmoothedLoss));
+            Assert.StartsWith($"diverged at step {last.Step} ", r.Message);
+        }
+    }
+}
