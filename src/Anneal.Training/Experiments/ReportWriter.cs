@@ -221,7 +221,7 @@ public static class ReportWriter
         h.Append($"<title>Which schedule wins: {E(DataName(report))}</title>\n");
         h.Append("<style>\nbody{font-family:system-ui,sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n");
         h.Append("table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em}td.n{text-align:right;font-variant-numeric:tabular-nums}\n");
-        h.Append("th{background:#f3f3f3}tr:first-child td{font-weight:600}.conclusion{font-size:1.15em;background:#f6f8ee;border-left:4px solid #7a3;padding:.6em 1em}\n");
+        h.Append("th{background:#f3f3f3}tr:nth-child(2) td{font-weight:600}.conclusion{font-size:1.15em;background:#f6f8ee;border-left:4px solid #7a3;padding:.6em 1em}\n");
         h.Append("code{font-size:.85em;background:#f5f5f5;padding:.1em .3em;word-break:break-all}img{max-width:100%}\n</style>\n</head>\n<body>\n");
         h.Append($"<h1>Which schedule wins: {report.Runs.Count} schedules on {E(DataName(report))}</h1>\n");
         h.Append($"<p class=\"conclusion\">{E(report.Conclusion)}</p>\n");
