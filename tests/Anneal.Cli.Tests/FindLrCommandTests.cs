@@ -38,7 +38,7 @@ public sealed class FindLrCommandTests
         const string Spec = """{"type":"cosine_with_min_lr","num_warmup_steps":20,"num_training_steps":400,"min_lr_rate":0.1}""";
         Assert.Contains(Spec, r.OutLines);
         var specPath = Path.Combine(outDir, "suggested_schedule.json");
-        Assert.Contains($"train with: anneal train --lr {Short("valley")} --schedule {specPath} --steps 400 --batch-size 8 --context 32 --layers 1 --heads 2 --dim 32", r.OutLines);
+        Assert.Contains($"train with: anneal train --lr {Short("steep")} --schedule {specPath} --steps 400 --batch-size 8 --context 32 --layers 1 --heads 2 --dim 32", r.OutLines);
         Assert.Equal(JsonNode.Parse(Spec)!.ToJsonString(), JsonNode.Parse(File.ReadAllText(specPath))!.ToJsonString());
         Assert.Equal($"wrote lr_find.csv, lr_find.png, lr_find.json, suggested_schedule.json in {outDir}", r.OutLines[^1][..r.OutLines[^1].LastIndexOf(" (", StringComparison.Ordinal)]);
 

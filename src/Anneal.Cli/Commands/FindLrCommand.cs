@@ -13,7 +13,7 @@ namespace Anneal.Cli.Commands;
 /// <summary>
 /// <c>anneal find-lr</c>: the LR range test (Smith 2017; fastai's <c>lr_find</c>) on the model and data of
 /// <c>anneal train</c> (<see cref="LrFinder"/>): prints fastai's suggestions (valley, steep, minimum/10) and a warmup +
-/// cosine schedule with the valley as its peak, and writes <c>lr_find.csv</c>, <c>lr_find.png</c>, <c>lr_find.json</c>
+/// cosine schedule with the steep suggestion as its peak (or --peak), and writes <c>lr_find.csv</c>, <c>lr_find.png</c>, <c>lr_find.json</c>
 /// and <c>suggested_schedule.json</c>. Ctrl-C stops the sweep and analyses what was recorded (exit 130).
 /// </summary>
 /// <remarks>Building this command touches no TorchSharp type, so <c>anneal schedule</c> never loads native libraries.</remarks>

@@ -96,8 +96,8 @@ public sealed class LrFinderTests : IDisposable
         Assert.Equal(expectedSuggestions, r.Suggestions);
         Assert.NotNull(r.Suggestions);
 
-        // The suggested schedule is anneal train's default preset with the valley as --lr.
-        Assert.Equal(r.Suggestions.Valley.LearningRate, r.SuggestedPeak);
+        // The suggested schedule is anneal train's default preset with the steep suggestion as --lr.
+        Assert.Equal(r.Suggestions.Steep.LearningRate, r.SuggestedPeak);
         Assert.Equal("""{"type":"cosine_with_min_lr","num_warmup_steps":30,"num_training_steps":600,"min_lr_rate":0.1}""", r.SuggestedSchedule);
         var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "suggested_schedule.json")))!;
         Assert.Equal(JsonNode.Parse(r.SuggestedSchedule!)!.ToJsonString(), spec.ToJsonString());
