@@ -113,5 +113,25 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(64, run["tokens_per_step"]!.GetValue<int>());
     }
 
+    [Fact]
+    public void TokenBudgetSetsTheSteps()
+    {
+        var outDir = Out();
+        Cli.Ok(
+            "train", "--tokens", "300", "--layers", "1", "--heads", "2", "--dim", "16", "--context", "16", "--batch-size", "4",
+            "--eval-every", "5", "--checkpoint-every", "0", "--out", outDir);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        Assert.Equal(5, summary["steps_done"]!.GetValue<int>()); // ceil(300 / (4 x 16)) = 5
+    }
+
+    [Fact]
+    public void TokensAndStepsTogether() =>
+        Cli.Fails(
+            "error: --steps and --tokens cannot both be given: --tokens N trains ceil(N / (batch size x context x accumulation)) steps",
+            "train", "--tokens", "1000", "--steps", "3");
+
+    [Fact]
+    public void TokensMustBePositive() => Cli.Fails("error: --tokens must be > 0 (was 0)", "train", "--tokens", "0");
+
     private string Out() => Path.Combine(_dir.Root, "run-" + Guid.NewGuid().ToString("N")[..8]);
 }

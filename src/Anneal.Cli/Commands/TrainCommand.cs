@@ -29,6 +29,11 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer}]." };
         var lr = Double("--lr", "LR", $"Base (peak) learning rate of both parameter groups [default: {Show(d.LearningRate)}].");
         var steps = Int("--steps", "N", $"Optimizer steps [default: {d.Steps}].");
+        var tokens = new Option<long?>("--tokens")
+        {
+            HelpName = "N",
+            Description = "Token budget instead of --steps: trains ceil(N / (batch size x context x accumulation)) steps.",
+        };
         var seed = Int("--seed", "N", $"Seed of initialisation and batch sampling [default: {d.Seed}].");
         var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on (90% train, 10% validation) [default: the built-in synthetic corpus]." };
         var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer}]." };
@@ -49,7 +54,7 @@ internal static class TrainCommand
 
         Option[] training = [schedule, optimizer, lr, seed, data, tokenizer, evalEvery, checkpointEvery, batch, accum, ctx, layers, heads, dim, dropout, weightDecay, clip];
         var command = new Command("train", "Train a small GPT under a schedule and optimizer; writes metrics.csv, TensorBoard events, curves.png, run.json, summary.json and a checkpoint.");
-        foreach (var option in training.Concat([steps, output, resume, device]))
+        foreach (var option in training.Concat([steps, tokens, output, resume, device]))
         {
             command.Options.Add(option);
         }
@@ -59,7 +64,7 @@ internal static class TrainCommand
             var resumeDir = parse.GetValue(resume);
             if (resumeDir is not null)
             {
-                var changed = training.Concat([output]).FirstOrDefault(o => parse.GetResult(o) is not null);
+                var changed = training.Concat([output, tokens]).FirstOrDefault(o => parse.GetResult(o) is not null);
                 if (changed is not null)
                 {
                     throw new UsageException($"{changed.Name} cannot be given with --resume: a resumed run keeps its options (only --steps and --device may change)");
@@ -90,6 +95,23 @@ internal static class TrainCommand
                 GradientClip = parse.GetValue(clip) ?? d.GradientClip,
                 Device = parse.GetValue(device) ?? d.Device,
             };
+            if (parse.GetValue(tokens) is { } budget)
+            {
+                if (parse.GetValue(steps) is not null)
+                {
+                    throw new UsageException("--steps and --tokens cannot both be given: --tokens N trains ceil(N / (batch size x context x accumulation)) steps");
+                }
+
+                if (budget <= 0)
+                {
+                    throw new UsageException($"--tokens must be > 0 (was {budget})");
+                }
+
+                var perStep = (long)options.BatchSize * options.Context * options.GradientAccumulation;
+                var budgetSteps = (budget + perStep - 1) / perStep;
+                options = options with { Steps = budgetSteps > int.MaxValue ? int.MaxValue : (int)budgetSteps };
+            }
+
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", "train-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             return Execute(context, options, outDir, null, null);
         });

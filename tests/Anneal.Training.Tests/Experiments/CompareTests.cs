@@ -106,7 +106,7 @@ public sealed class CompareTests : IDisposable
         Assert.Equal([30, 15, 0], planned.Plans.Select(p => p.StartStep)); // Ctrl-C writes a checkpoint of the last finished step
         Assert.Equal(2, resumed.Runs.Single(r => r.Name == "cosine").Sessions);
 
-        Assert.Equal(TableWithoutWallTime(Path.Combine(_dir.FullName, "whole")), TableWithoutWallTime(resumedDir));
+        AssertSameTable(TableWithoutWallTime(Path.Combine(_dir.FullName, "whole")), TableWithoutWallTime(resumedDir));
         Assert.Equal(whole.Conclusion, resumed.Conclusion);
     }
 
@@ -118,7 +118,36 @@ public sealed class CompareTests : IDisposable
         var grown = Path.Combine(_dir.FullName, "grown");
         Compare.Run(Three with { Entries = [Three.Entries[1]] }, grown);
         Compare.Run(Three, grown);
-        Assert.Equal(TableWithoutWallTime(full), TableWithoutWallTime(grown));
+        AssertSameTable(TableWithoutWallTime(full), TableWithoutWallTime(grown));
+    }
+
+    /// <summary>
+    /// Same rows, names, ranks and statuses; numbers equal within 1e-5 relative. A run repeated in another order within one
+    /// process can differ in the last digits of its losses (libtorch's CPU kernels may take another code path for other
+    /// buffer alignments), which is far below any difference the ranking reports.
+    /// </summary>
+    private static void AssertSameTable(string[] expected, string[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.Equal(expected[0], actual[0]);
+        for (var row = 1; row < expected.Length; row++)
+        {
+            var e = expected[row].Split(',');
+            var a = actual[row].Split(',');
+            Assert.Equal(e.Length, a.Length);
+            for (var col = 0; col < e.Length; col++)
+            {
+                if (double.TryParse(e[col], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) &&
+                    double.TryParse(a[col], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var y))
+                {
+                    Assert.True(Math.Abs(x - y) <= 1e-5 * Math.Max(Math.Abs(x), Math.Abs(y)) + 1e-12, $"row {row} column {col}: {e[col]} vs {a[col]}");
+                }
+                else
+                {
+                    Assert.Equal(e[col], a[col]);
+                }
+            }
+        }
     }
 
     [Fact]
