@@ -33,29 +33,29 @@ internal static class CompareCommand
         };
         var file = new Option<string>("--schedules") { HelpName = "FILE", Description = "A file of schedules: one per line (as SCHEDULE), or a JSON array of {\"name\", \"schedule\", \"optimizer\"}." };
         var output = new Option<string>("--out") { HelpName = "DIR", Description = $"The report directory; running again with the same DIR continues an interrupted comparison [default: {DefaultOut}]." };
-        var steps = Int("--steps", "N", $"Optimizer steps of every run [default: {d.Steps}].");
-        var lr = Double("--lr", "LR", $"Peak learning rate of every schedule [default: {Show(d.LearningRate)}].");
+        var steps = TrainCommand.Int("--steps", "N", $"Optimizer steps of every run [default: {d.Steps}].");
+        var lr = TrainCommand.Double("--lr", "LR", $"Peak learning rate of every schedule [default: {TrainCommand.Show(d.LearningRate)}].");
         var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"Optimizer of every run that names none [default: {d.Optimizer}]." };
-        var seed = Int("--seed", "N", $"Seed of initialisation and batches, shared by all runs [default: {d.Seed}].");
+        var seed = TrainCommand.Int("--seed", "N", $"Seed of initialisation and batches, shared by all runs [default: {d.Seed}].");
         var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on [default: the built-in synthetic corpus]." };
         var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Tokenizer [default: {d.Tokenizer}]." };
-        var batch = Int("--batch-size", "N", $"Sequences per step [default: {d.BatchSize}].");
-        var ctx = Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
-        var layers = Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
-        var heads = Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
-        var dim = Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
-        var evalEvery = Int("--eval-every", "K", $"Evaluate every K steps [default: {d.EvalEvery}].");
-        var evalBatches = Int("--eval-batches", "N", $"Validation batches per evaluation [default: {d.EvalBatches}].");
-        var checkpointEvery = Int("--checkpoint-every", "K", $"Checkpoint every K steps, 0 only at the end [default: {d.CheckpointEvery}].");
-        var corpusChars = Int("--corpus-chars", "N", $"Characters of built-in corpus [default: {d.CorpusCharacters}].");
+        var batch = TrainCommand.Int("--batch-size", "N", $"Sequences per step [default: {d.BatchSize}].");
+        var ctx = TrainCommand.Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
+        var layers = TrainCommand.Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
+        var heads = TrainCommand.Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
+        var dim = TrainCommand.Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
+        var evalEvery = TrainCommand.Int("--eval-every", "K", $"Evaluate every K steps [default: {d.EvalEvery}].");
+        var evalBatches = TrainCommand.Int("--eval-batches", "N", $"Validation batches per evaluation [default: {d.EvalBatches}].");
+        var checkpointEvery = TrainCommand.Int("--checkpoint-every", "K", $"Checkpoint every K steps, 0 only at the end [default: {d.CheckpointEvery}].");
+        var corpusChars = TrainCommand.Int("--corpus-chars", "N", $"Characters of built-in corpus [default: {d.CorpusCharacters}].");
         var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
-        var target = Double("--target", "LOSS", "Target validation loss for 'tokens to target' [default: the median final validation loss of the runs].");
+        var target = TrainCommand.Double("--target", "LOSS", "Target validation loss for 'tokens to target' [default: the median final validation loss of the runs].");
         var branchAt = new Option<string>("--branch-at")
         {
             HelpName = "F,F,...",
             Description = "Also run warmup-stable-decay branching: one stable run, and a cooldown branched off it for each budget fraction of --steps (e.g. 0.25,0.5,1).",
         };
-        var decayFraction = Double("--decay-fraction", "F", "Cooldown share of each branched budget [default: 0.2].");
+        var decayFraction = TrainCommand.Double("--decay-fraction", "F", "Cooldown share of each branched budget [default: 0.2].");
 
         var command = new Command("compare", "Train the same model, data, seed and budget under several schedules and write a ranked report: results.csv, plots, report.md and a self-contained report.html.")
         {
@@ -223,32 +223,6 @@ internal static class CompareCommand
 
         o.WriteLine($"report: {Path.Combine(directory, "report.html")} (also report.md, results.csv, val_loss.png, lr.png); runs in {Path.Combine(directory, "runs")}");
     }
-
-    private static Option<int?> Int(string name, string helpName, string description) => new(name)
-    {
-        HelpName = helpName,
-        Description = description,
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-
-            r.AddError($"{name} '{text}' is not a whole number");
-            return null;
-        },
-    };
-
-    private static Option<double?> Double(string name, string helpName, string description) => new(name)
-    {
-        HelpName = helpName,
-        Description = description,
-        CustomParser = r => OptionValues.FiniteDouble(r, name),
-    };
-
-    private static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
 
     private static string F4(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 

@@ -23,8 +23,8 @@ internal static class FindLrCommand
     {
         var d = new TrainingOptions();
         var s = new LrFinderOptions();
-        var startLr = TrainCommand.Double("--start-lr", "LR", $"Learning rate of the first step [default: {Show(s.StartLr)}].");
-        var endLr = TrainCommand.Double("--end-lr", "LR", $"Learning rate the sweep grows towards (exponentially) [default: {Show(s.EndLr)}].");
+        var startLr = TrainCommand.Double("--start-lr", "LR", $"Learning rate of the first step [default: {TrainCommand.Show(s.StartLr)}].");
+        var endLr = TrainCommand.Double("--end-lr", "LR", $"Learning rate the sweep grows towards (exponentially) [default: {TrainCommand.Show(s.EndLr)}].");
         var steps = TrainCommand.Int("--steps", "N", $"Steps of the sweep, at least 10; it stops earlier when the loss diverges [default: {s.Steps}].");
         var peak = new Option<string>("--peak") { HelpName = "valley|steep|minimum", Description = $"The suggestion used as the peak of the suggested schedule [default: {s.Peak}]." };
         var trainSteps = TrainCommand.Int("--train-steps", "N", $"Steps of the training run the suggested schedule is written for [default: {d.Steps}].");
@@ -40,9 +40,9 @@ internal static class FindLrCommand
         var layers = TrainCommand.Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
         var heads = TrainCommand.Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
         var dim = TrainCommand.Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
-        var dropout = TrainCommand.Double("--dropout", "P", $"Dropout probability [default: {Show(d.Dropout)}].");
-        var weightDecay = TrainCommand.Double("--weight-decay", "W", $"Weight decay of the weight matrices [default: {Show(d.WeightDecay)}].");
-        var clip = TrainCommand.Double("--grad-clip", "NORM", $"Clip the gradient norm, 0 for none [default: {Show(d.GradientClip)}].");
+        var dropout = TrainCommand.Double("--dropout", "P", $"Dropout probability [default: {TrainCommand.Show(d.Dropout)}].");
+        var weightDecay = TrainCommand.Double("--weight-decay", "W", $"Weight decay of the weight matrices [default: {TrainCommand.Show(d.WeightDecay)}].");
+        var clip = TrainCommand.Double("--grad-clip", "NORM", $"Clip the gradient norm, 0 for none [default: {TrainCommand.Show(d.GradientClip)}].");
         var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
 
         // The options that define the model, data and optimizer, passed on to the suggested `anneal train` command line.
@@ -192,7 +192,6 @@ internal static class FindLrCommand
         return r.Stop == LrFinderStop.Cancelled ? TrainCommand.Interrupted : 0;
     }
 
-    private static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
 
     private static string Short(double value) => value.ToString("G3", CultureInfo.InvariantCulture).Replace('E', 'e');
 

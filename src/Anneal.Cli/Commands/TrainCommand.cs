@@ -212,7 +212,8 @@ internal static class TrainCommand
         CustomParser = r => OptionValues.FiniteDouble(r, name),
     };
 
-    private static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+    /// <summary>A default value as help text shows it.</summary>
+    internal static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
 
     private static string Line(StepReport r) =>
         string.Create(CultureInfo.InvariantCulture,
