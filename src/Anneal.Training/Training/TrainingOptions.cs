@@ -45,7 +45,7 @@ public sealed record TrainingOptions
     public int Heads { get; init; } = 4;
 
     /// <summary>Embedding (residual stream) width.</summary>
-    public int EmbeddingDim { get; init; } = 128;
+    public int EmbeddingDim { get; init; } = 192;
 
     /// <summary>Dropout probability.</summary>
     public double Dropout { get; init; }
