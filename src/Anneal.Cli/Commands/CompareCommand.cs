@@ -35,20 +35,10 @@ internal static class CompareCommand
         var output = new Option<string>("--out") { HelpName = "DIR", Description = $"The report directory; running again with the same DIR continues an interrupted comparison [default: {DefaultOut}]." };
         var steps = TrainCommand.Int("--steps", "N", $"Optimizer steps of every run [default: {d.Steps}].");
         var lr = TrainCommand.Double("--lr", "LR", $"Peak learning rate of every schedule [default: {TrainCommand.Show(d.LearningRate)}].");
-        var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"Optimizer of every run that names none [default: {d.Optimizer}]." };
-        var seed = TrainCommand.Int("--seed", "N", $"Seed of initialisation and batches, shared by all runs [default: {d.Seed}].");
-        var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on [default: the built-in synthetic corpus]." };
-        var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Tokenizer [default: {d.Tokenizer}]." };
-        var batch = TrainCommand.Int("--batch-size", "N", $"Sequences per step [default: {d.BatchSize}].");
-        var ctx = TrainCommand.Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
-        var layers = TrainCommand.Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
-        var heads = TrainCommand.Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
-        var dim = TrainCommand.Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
         var evalEvery = TrainCommand.Int("--eval-every", "K", $"Evaluate every K steps [default: {d.EvalEvery}].");
         var evalBatches = TrainCommand.Int("--eval-batches", "N", $"Validation batches per evaluation [default: {d.EvalBatches}].");
         var checkpointEvery = TrainCommand.Int("--checkpoint-every", "K", $"Checkpoint every K steps, 0 only at the end [default: {d.CheckpointEvery}].");
         var corpusChars = TrainCommand.Int("--corpus-chars", "N", $"Characters of built-in corpus [default: {d.CorpusCharacters}].");
-        var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
         var target = TrainCommand.Double("--target", "LOSS", "Target validation loss for 'tokens to target' [default: the median final validation loss of the runs].");
         var branchAt = new Option<string>("--branch-at")
         {
@@ -57,11 +47,16 @@ internal static class CompareCommand
         };
         var decayFraction = TrainCommand.Double("--decay-fraction", "F", "Cooldown share of each branched budget [default: 0.2].");
 
+        var model = new ModelOptions(d);
         var command = new Command("compare", "Train the same model, data, seed and budget under several schedules and write a ranked report: results.csv, plots, report.md and a self-contained report.html.")
         {
-            schedules, file, output, steps, lr, optimizer, seed, data, tokenizer, batch, ctx, layers, heads, dim, evalEvery, evalBatches,
-            checkpointEvery, corpusChars, device, target, branchAt, decayFraction,
+            schedules, file, output, steps, lr, evalEvery, evalBatches, checkpointEvery, corpusChars, target, branchAt, decayFraction,
         };
+        foreach (var option in model.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var entries = new List<CompareEntry>();
@@ -79,24 +74,14 @@ internal static class CompareCommand
                 throw new UsageException(e.Message);
             }
 
-            var training = d with
+            var training = model.Apply(parse, d) with
             {
                 Steps = parse.GetValue(steps) ?? d.Steps,
                 LearningRate = parse.GetValue(lr) ?? d.LearningRate,
-                Optimizer = parse.GetValue(optimizer) ?? d.Optimizer,
-                Seed = parse.GetValue(seed) ?? d.Seed,
-                DataPath = parse.GetValue(data),
-                Tokenizer = parse.GetValue(tokenizer) ?? d.Tokenizer,
-                BatchSize = parse.GetValue(batch) ?? d.BatchSize,
-                Context = parse.GetValue(ctx) ?? d.Context,
-                Layers = parse.GetValue(layers) ?? d.Layers,
-                Heads = parse.GetValue(heads) ?? d.Heads,
-                EmbeddingDim = parse.GetValue(dim) ?? d.EmbeddingDim,
                 EvalEvery = parse.GetValue(evalEvery) ?? d.EvalEvery,
                 EvalBatches = parse.GetValue(evalBatches) ?? d.EvalBatches,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
                 CorpusCharacters = parse.GetValue(corpusChars) ?? d.CorpusCharacters,
-                Device = parse.GetValue(device) ?? d.Device,
             };
             BranchingOptions? branching = null;
             if (parse.GetValue(branchAt) is { } fractions)

@@ -30,23 +30,10 @@ internal static class FindLrCommand
         var trainSteps = TrainCommand.Int("--train-steps", "N", $"Steps of the training run the suggested schedule is written for [default: {d.Steps}].");
         var output = new Option<string>("--out") { HelpName = "DIR", Description = "Where to write the files [default: runs/find-lr-<UTC time>]." };
 
-        var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer}]." };
-        var seed = TrainCommand.Int("--seed", "N", $"Seed of initialisation and batch sampling [default: {d.Seed}].");
-        var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on [default: the built-in synthetic corpus]." };
-        var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer}]." };
-        var batch = TrainCommand.Int("--batch-size", "N", $"Sequences per micro-batch [default: {d.BatchSize}].");
-        var accum = TrainCommand.Int("--grad-accum", "N", $"Micro-batches per optimizer step [default: {d.GradientAccumulation}].");
-        var ctx = TrainCommand.Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
-        var layers = TrainCommand.Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
-        var heads = TrainCommand.Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
-        var dim = TrainCommand.Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
-        var dropout = TrainCommand.Double("--dropout", "P", $"Dropout probability [default: {TrainCommand.Show(d.Dropout)}].");
-        var weightDecay = TrainCommand.Double("--weight-decay", "W", $"Weight decay of the weight matrices [default: {TrainCommand.Show(d.WeightDecay)}].");
-        var clip = TrainCommand.Double("--grad-clip", "NORM", $"Clip the gradient norm, 0 for none [default: {TrainCommand.Show(d.GradientClip)}].");
-        var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
 
         // The options that define the model, data and optimizer, passed on to the suggested `anneal train` command line.
-        Option[] training = [optimizer, seed, data, tokenizer, batch, accum, ctx, layers, heads, dim, dropout, weightDecay, clip, device];
+        var model = new ModelOptions(d);
+        Option[] training = model.All;
         var command = new Command(
             "find-lr",
             "LR range test (Smith 2017, fastai's lr_find): train the model of 'anneal train' while the learning rate grows exponentially, " +
@@ -66,24 +53,7 @@ internal static class FindLrCommand
                 Steps = parse.GetValue(steps) ?? s.Steps,
                 Peak = parse.GetValue(peak) ?? s.Peak,
             };
-            var options = d with
-            {
-                Steps = parse.GetValue(trainSteps) ?? d.Steps,
-                Optimizer = parse.GetValue(optimizer) ?? d.Optimizer,
-                Seed = parse.GetValue(seed) ?? d.Seed,
-                DataPath = parse.GetValue(data),
-                Tokenizer = parse.GetValue(tokenizer) ?? d.Tokenizer,
-                BatchSize = parse.GetValue(batch) ?? d.BatchSize,
-                GradientAccumulation = parse.GetValue(accum) ?? d.GradientAccumulation,
-                Context = parse.GetValue(ctx) ?? d.Context,
-                Layers = parse.GetValue(layers) ?? d.Layers,
-                Heads = parse.GetValue(heads) ?? d.Heads,
-                EmbeddingDim = parse.GetValue(dim) ?? d.EmbeddingDim,
-                Dropout = parse.GetValue(dropout) ?? d.Dropout,
-                WeightDecay = parse.GetValue(weightDecay) ?? d.WeightDecay,
-                GradientClip = parse.GetValue(clip) ?? d.GradientClip,
-                Device = parse.GetValue(device) ?? d.Device,
-            };
+            var options = model.Apply(parse, d) with { Steps = parse.GetValue(trainSteps) ?? d.Steps };
             // --train-steps N is `anneal train --steps N`.
             var given = training.Prepend(trainSteps)
                 .Select(o => (Name: o == trainSteps ? "--steps" : o.Name, Result: parse.GetResult(o)))

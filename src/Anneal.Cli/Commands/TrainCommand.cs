@@ -26,7 +26,6 @@ internal static class TrainCommand
             HelpName = "SPEC|FILE|PRESET",
             Description = $"The schedule: inline JSON spec, a .json file, or a preset ({string.Join(", ", SchedulePresets.Names)}) [default: {SchedulePresets.Default}].",
         };
-        var optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer}]." };
         var lr = Double("--lr", "LR", $"Base (peak) learning rate of both parameter groups [default: {Show(d.LearningRate)}].");
         var steps = Int("--steps", "N", $"Optimizer steps [default: {d.Steps}].");
         var tokens = new Option<long?>("--tokens")
@@ -34,25 +33,14 @@ internal static class TrainCommand
             HelpName = "N",
             Description = "Token budget instead of --steps: trains ceil(N / (batch size x context x accumulation)) steps.",
         };
-        var seed = Int("--seed", "N", $"Seed of initialisation and batch sampling [default: {d.Seed}].");
-        var data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on (90% train, 10% validation) [default: the built-in synthetic corpus]." };
-        var tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer}]." };
         var output = new Option<string>("--out") { HelpName = "DIR", Description = "The run directory [default: runs/train-<UTC time>]." };
         var evalEvery = Int("--eval-every", "K", $"Evaluate on validation data every K steps [default: {d.EvalEvery}].");
         var checkpointEvery = Int("--checkpoint-every", "K", $"Write a checkpoint every K steps, 0 only at the end [default: {d.CheckpointEvery}].");
         var resume = new Option<string>("--resume") { HelpName = "DIR", Description = "Continue the run in DIR from its checkpoint (only --steps and --device may change)." };
-        var batch = Int("--batch-size", "N", $"Sequences per micro-batch [default: {d.BatchSize}].");
-        var accum = Int("--grad-accum", "N", $"Micro-batches per optimizer step [default: {d.GradientAccumulation}].");
-        var ctx = Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
-        var layers = Int("--layers", "N", $"Transformer blocks [default: {d.Layers}].");
-        var heads = Int("--heads", "N", $"Attention heads [default: {d.Heads}].");
-        var dim = Int("--dim", "N", $"Embedding width [default: {d.EmbeddingDim}].");
-        var dropout = Double("--dropout", "P", $"Dropout probability [default: {Show(d.Dropout)}].");
-        var weightDecay = Double("--weight-decay", "W", $"Weight decay of the weight matrices [default: {Show(d.WeightDecay)}].");
-        var clip = Double("--grad-clip", "NORM", $"Clip the gradient norm, 0 for none [default: {Show(d.GradientClip)}].");
-        var device = new Option<string>("--device") { HelpName = "cpu|cuda", Description = $"Where to train [default: {d.Device}]." };
 
-        Option[] training = [schedule, optimizer, lr, seed, data, tokenizer, evalEvery, checkpointEvery, batch, accum, ctx, layers, heads, dim, dropout, weightDecay, clip];
+        var model = new ModelOptions(d);
+        var device = model.Device;
+        Option[] training = [schedule, lr, evalEvery, checkpointEvery, .. model.RunDefining];
         var command = new Command("train", "Train a small GPT under a schedule and optimizer; writes metrics.csv, TensorBoard events, curves.png, run.json, summary.json and a checkpoint.");
         foreach (var option in training.Concat([steps, tokens, output, resume, device]))
         {
@@ -73,27 +61,13 @@ internal static class TrainCommand
                 return Execute(context, null, resumeDir, parse.GetValue(steps), parse.GetValue(device));
             }
 
-            var options = d with
+            var options = model.Apply(parse, d) with
             {
                 Schedule = parse.GetValue(schedule),
-                Optimizer = parse.GetValue(optimizer) ?? d.Optimizer,
                 LearningRate = parse.GetValue(lr) ?? d.LearningRate,
                 Steps = parse.GetValue(steps) ?? d.Steps,
-                Seed = parse.GetValue(seed) ?? d.Seed,
-                DataPath = parse.GetValue(data),
-                Tokenizer = parse.GetValue(tokenizer) ?? d.Tokenizer,
                 EvalEvery = parse.GetValue(evalEvery) ?? d.EvalEvery,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
-                BatchSize = parse.GetValue(batch) ?? d.BatchSize,
-                GradientAccumulation = parse.GetValue(accum) ?? d.GradientAccumulation,
-                Context = parse.GetValue(ctx) ?? d.Context,
-                Layers = parse.GetValue(layers) ?? d.Layers,
-                Heads = parse.GetValue(heads) ?? d.Heads,
-                EmbeddingDim = parse.GetValue(dim) ?? d.EmbeddingDim,
-                Dropout = parse.GetValue(dropout) ?? d.Dropout,
-                WeightDecay = parse.GetValue(weightDecay) ?? d.WeightDecay,
-                GradientClip = parse.GetValue(clip) ?? d.GradientClip,
-                Device = parse.GetValue(device) ?? d.Device,
             };
             if (parse.GetValue(tokens) is { } budget)
             {
