@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Anneal.Cli.Inputs;
 using Anneal.Cli.Rendering;
 using Anneal.Training;
@@ -112,18 +111,7 @@ internal static class CompareCommand
 
     private static int Execute(CliContext context, CompareSettings options, string directory)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // finish the step, write a checkpoint, exit cleanly
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s =>
-        {
-            s.Cancel = true;
-            cancel.Cancel();
-        });
+        using var interruption = new Interruption();
         try
         {
             CompareReport report;
@@ -133,11 +121,11 @@ internal static class CompareCommand
                 AnsiConsole.Progress()
                     .AutoClear(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .Start(ctx => report = Compare.Run(options, directory, new BarProgress(ctx), cancel.Token));
+                    .Start(ctx => report = Compare.Run(options, directory, new BarProgress(ctx), interruption.Token));
             }
             else
             {
-                report = Compare.Run(options, directory, new PlainProgress(context.Out), cancel.Token);
+                report = Compare.Run(options, directory, new PlainProgress(context.Out), interruption.Token);
             }
 
             if (report.Interrupted)
@@ -152,10 +140,6 @@ internal static class CompareCommand
         catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
         {
             throw new UsageException(e.Message);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Anneal.Cli.Rendering;
 using Anneal.Training;
 using Anneal.Training.Data;
@@ -67,18 +66,7 @@ internal static class FindLrCommand
 
     private static int Execute(CliContext context, TrainingOptions options, LrFinderOptions sweep, string outDir, string trainingArguments)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // finish the step, analyse what was recorded
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            cancel.Cancel();
-        });
+        using var interruption = new Interruption();
         try
         {
             sweep.Validate();
@@ -94,11 +82,11 @@ internal static class FindLrCommand
                 AnsiConsole.Progress()
                     .AutoClear(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .Start(ctx => result = LrFinder.Run(options, sweep, outDir, new TrainCommand.BarProgress(ctx), cancel.Token));
+                    .Start(ctx => result = LrFinder.Run(options, sweep, outDir, new TrainCommand.BarProgress(ctx), interruption.Token));
             }
             else
             {
-                result = LrFinder.Run(options, sweep, outDir, new TrainCommand.PlainProgress(context.Out), cancel.Token);
+                result = LrFinder.Run(options, sweep, outDir, new TrainCommand.PlainProgress(context.Out), interruption.Token);
             }
 
             return Report(context, result!, sweep.Peak, trainingArguments);
@@ -106,10 +94,6 @@ internal static class FindLrCommand
         catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
         {
             throw new UsageException(e.Message);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 

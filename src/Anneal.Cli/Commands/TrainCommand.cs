@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Anneal.Training;
 using Anneal.Training.Data;
 using Spectre.Console;
@@ -94,32 +93,17 @@ internal static class TrainCommand
 
     private static int Execute(CliContext context, TrainingOptions? options, string directory, int? steps, string? device)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // finish the step, write a checkpoint, exit cleanly
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s =>
-        {
-            s.Cancel = true;
-            cancel.Cancel();
-        });
+        using var interruption = new Interruption();
         try
         {
             var result = context.OutIsTerminal
-                ? RunWithProgressBar(options, directory, steps, device, cancel.Token)
-                : Run(options, directory, steps, device, new PlainProgress(context.Out), cancel.Token);
+                ? RunWithProgressBar(options, directory, steps, device, interruption.Token)
+                : Run(options, directory, steps, device, new PlainProgress(context.Out), interruption.Token);
             return Report(context, result);
         }
         catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
         {
             throw new UsageException(e.Message);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 

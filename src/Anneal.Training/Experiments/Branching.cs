@@ -228,7 +228,7 @@ internal sealed class BranchingExperiment(TrainingOptions training, BranchingPla
 
     private BranchingReport Measure()
     {
-        var tokensPerStep = (long)training.BatchSize * training.Context * training.GradientAccumulation;
+        long tokensPerStep = training.TokensPerStep;
         var branches = new List<BranchResult>();
         var wall = Compare.ReadSessions(StableDirectory).WallSeconds ?? 0;
         foreach (var b in plan.Budgets)

@@ -319,7 +319,7 @@ public static class Compare
             unigram,
             first["data"]!.GetValue<string>(),
             config,
-            training.BatchSize * training.Context * training.GradientAccumulation,
+            training.TokensPerStep,
             CompareMetrics.Conclusion(ranked, floor),
             branching,
             MachineInfo.Describe(loadAtStart),

@@ -187,7 +187,8 @@ public static class LrFinder
         progress ??= NullProgress.Instance;
         var clock = Stopwatch.StartNew();
 
-        var (data, floor) = RunSetup.LoadData(options);
+        var data = RunSetup.LoadData(options);
+        var floor = data.EntropyFloorNatsPerToken;
         var device = RunSetup.ResolveDevice(options);
         var config = RunSetup.ModelConfig(options, data);
         using var model = RunSetup.CreateModel(options, config, device);
@@ -198,14 +199,14 @@ public static class LrFinder
         var spec = ScheduleSpec.Write(schedule);
 
         Directory.CreateDirectory(outputDirectory);
-        var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumulation;
+        var tokensPerStep = options.TokensPerStep;
         progress.Started(new RunInfo(0, sweep.Steps, config.ParameterCount, tokensPerStep, data.Source, config.VocabularySize, floor, data.UnigramNatsPerToken,
             $"{spec} from lr {LrFinderOptions.Show(sweep.StartLr)}", outputDirectory));
 
         var points = new List<LrFinderPoint>();
         var smoother = new LossSmoother();
         var stop = LrFinderStop.Completed;
-        var vocabulary = config.VocabularySize;
+        var parameters = model.parameters().ToArray();
         long tokens = 0;
         var loopClock = Stopwatch.StartNew();
         model.train();
@@ -219,33 +220,13 @@ public static class LrFinder
 
             var lr = scheduler.LastLearningRates[0];
             var stepClock = Stopwatch.StartNew();
-            double loss = 0;
-            using (var scope = NewDisposeScope())
+            // The batches and update of anneal train's step `step`.
+            var loss = Trainer.TrainStep(model, parameters, optimizer, data, options, step, device);
+            if (!double.IsFinite(loss))
             {
-                optimizer.zero_grad();
-                for (var micro = 0; micro < options.GradientAccumulation; micro++)
-                {
-                    // The batches of anneal train's step `step` (see Trainer: a SplitMix64 stream per (seed, step, micro-step)).
-                    var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
-                    var (x, y) = Trainer.Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
-                    var microLoss = nn.functional.cross_entropy(model.forward(x).view(-1, vocabulary), y.view(-1));
-                    (microLoss / options.GradientAccumulation).backward();
-                    loss += microLoss.item<float>() / options.GradientAccumulation;
-                }
-
-                if (!double.IsFinite(loss))
-                {
-                    points.Add(new LrFinderPoint(step, lr, loss, double.NaN));
-                    stop = LrFinderStop.NonFiniteLoss;
-                    break;
-                }
-
-                if (options.GradientClip > 0)
-                {
-                    nn.utils.clip_grad_norm_(model.parameters(), options.GradientClip);
-                }
-
-                optimizer.step();
+                points.Add(new LrFinderPoint(step, lr, loss, double.NaN));
+                stop = LrFinderStop.NonFiniteLoss;
+                break;
             }
 
             tokens += tokensPerStep;

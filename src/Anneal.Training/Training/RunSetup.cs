@@ -13,11 +13,12 @@ namespace Anneal.Training;
 internal static class RunSetup
 {
     /// <summary>
-    /// The built-in corpus (with its entropy rate per character as <c>EntropyFloor</c>) or the <c>--data</c> file, tokenized
-    /// and split 90/10; <paramref name="charVocabulary"/> restores a saved char tokenizer.
+    /// The built-in corpus (whose entropy rate becomes <see cref="TextData.EntropyFloorNatsPerToken"/> under the char
+    /// tokenizer) or the <c>--data</c> file, tokenized and split 90/10; <paramref name="charVocabulary"/> restores a saved
+    /// char tokenizer.
     /// </summary>
     /// <exception cref="TrainingInputException">The file is missing, empty or not UTF-8, or the text is too short.</exception>
-    internal static (TextData Data, double? EntropyFloor) LoadData(TrainingOptions options, string? charVocabulary = null)
+    internal static TextData LoadData(TrainingOptions options, string? charVocabulary = null)
     {
         string text, source;
         double? floor = null;
@@ -34,7 +35,7 @@ internal static class RunSetup
             source = Path.GetFullPath(options.DataPath);
         }
 
-        return (TextData.Create(source, text, options.Tokenizer, options.Context, floor, charVocabulary), floor);
+        return TextData.Create(source, text, options.Tokenizer, options.Context, floor, charVocabulary);
     }
 
     /// <summary>The torch device of <c>--device</c>.</summary>

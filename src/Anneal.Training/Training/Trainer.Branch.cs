@@ -69,7 +69,7 @@ public static partial class Trainer
         string state;
         try
         {
-            var scheduler = new Scheduler(parsed, [new ParamGroup(options.LearningRate, kind, momentum), new ParamGroup(options.LearningRate, kind, momentum)]);
+            var scheduler = new Scheduler(parsed, [new ParamGroup(options.LearningRate, kind, momentum), new ParamGroup(options.LearningRate, kind, momentum)], null, options.TokensPerStep);
             scheduler.LoadState(scheduler.GetState() with { Step = start });
             state = SchedulerStateJson.Write(scheduler);
         }

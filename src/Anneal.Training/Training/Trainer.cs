@@ -80,7 +80,8 @@ public static partial class Trainer
         var clock = Stopwatch.StartNew();
 
         // ---- data and model (RunSetup: the same for the experiments)
-        var (data, floor) = RunSetup.LoadData(options, resume?["char_vocabulary"]?.GetValue<string>());
+        var data = RunSetup.LoadData(options, resume?["char_vocabulary"]?.GetValue<string>());
+        var floor = data.EntropyFloorNatsPerToken;
         var source = data.Source;
         var device = RunSetup.ResolveDevice(options);
         var config = RunSetup.ModelConfig(options, data);
@@ -101,7 +102,7 @@ public static partial class Trainer
             schedule = ScheduleSpec.Parse(spec);
         }
 
-        var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumulation;
+        var tokensPerStep = options.TokensPerStep;
         Scheduler scheduler;
         try
         {
@@ -129,7 +130,7 @@ public static partial class Trainer
 
         var needsMetric = schedule.NeedsMetric;
         // The last step the schedule is defined for (OneCycleLR's total_steps; in tokens, its last whole step); the LR stays there after it.
-        var lastStep = schedule is InTokens inTokens ? inTokens.Inner.MaxStep / tokensPerStep : schedule.MaxStep;
+        var lastStep = scheduler.MaxStep;
         using var writer = new RunWriter(outDir, 2, startStep);
         writer.WriteJson("run.json", new JsonObject
         {
@@ -160,7 +161,7 @@ public static partial class Trainer
         var sessionClock = Stopwatch.StartNew();
         var sessionSteps = 0;
         var step = startStep;
-        var vocabulary = config.VocabularySize;
+        var parameters = model.parameters().ToArray();
         model.train();
         for (; step < options.Steps; step++)
         {
@@ -172,34 +173,13 @@ public static partial class Trainer
 
             double[] lrs = [.. scheduler.LastLearningRates];
             var stepClock = Stopwatch.StartNew();
-            double loss = 0;
-            using (var scope = NewDisposeScope())
+            var loss = TrainStep(model, parameters, optimizer, data, options, step, device);
+            if (!double.IsFinite(loss))
             {
-                optimizer.zero_grad();
-                for (var micro = 0; micro < options.GradientAccumulation; micro++)
-                {
-                    var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
-                    var (x, y) = Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
-                    var logits = model.forward(x);
-                    var microLoss = nn.functional.cross_entropy(logits.view(-1, vocabulary), y.view(-1));
-                    (microLoss / options.GradientAccumulation).backward();
-                    loss += microLoss.item<float>() / options.GradientAccumulation;
-                }
-
-                if (!double.IsFinite(loss))
-                {
-                    status = TrainingStatus.Diverged;
-                    var kept = Checkpoint.Exists(outDir) ? $"the last good checkpoint ({Path.Combine(outDir, Checkpoint.FileName)}) is kept" : "no checkpoint had been written yet";
-                    message = $"training loss became {loss} at step {step} (lr {lrs[0]:G4}); stopped before applying the step; {kept}";
-                    break;
-                }
-
-                if (options.GradientClip > 0)
-                {
-                    nn.utils.clip_grad_norm_(model.parameters(), options.GradientClip);
-                }
-
-                optimizer.step();
+                status = TrainingStatus.Diverged;
+                var kept = Checkpoint.Exists(outDir) ? $"the last good checkpoint ({Path.Combine(outDir, Checkpoint.FileName)}) is kept" : "no checkpoint had been written yet";
+                message = $"training loss became {loss} at step {step} (lr {lrs[0]:G4}); stopped before applying the step; {kept}";
+                break;
             }
 
             var seconds = stepClock.Elapsed.TotalSeconds;
@@ -323,6 +303,40 @@ public static partial class Trainer
                 lr),
             _ => throw new TrainingInputException($"--optimizer must be sgd, adam, adamw, rmsprop or adagrad (was '{o.Optimizer}')"),
         };
+    }
+
+    /// <summary>
+    /// One optimizer step of <c>anneal train</c> (and of the LR range test): zero the gradients, run the micro-batches of
+    /// step <paramref name="step"/> (a SplitMix64 stream per seed, step and micro-step, so batches are a pure function of
+    /// them), clip, and step the optimizer. Returns the mean training loss; when it is not finite the step is not applied.
+    /// </summary>
+    internal static double TrainStep(Gpt model, Parameter[] parameters, optim.Optimizer optimizer, TextData data, TrainingOptions options, int step, Device device)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        double loss = 0;
+        for (var micro = 0; micro < options.GradientAccumulation; micro++)
+        {
+            var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
+            var (x, y) = Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
+            var logits = model.forward(x);
+            var microLoss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1));
+            (microLoss / options.GradientAccumulation).backward();
+            loss += microLoss.item<float>() / options.GradientAccumulation;
+        }
+
+        if (!double.IsFinite(loss))
+        {
+            return loss;
+        }
+
+        if (options.GradientClip > 0)
+        {
+            nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+        }
+
+        optimizer.step();
+        return loss;
     }
 
     /// <summary>A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens.</summary>

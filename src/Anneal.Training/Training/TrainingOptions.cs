@@ -35,6 +35,10 @@ public sealed record TrainingOptions
     /// <summary>Micro-batches whose gradients are summed into one optimizer step.</summary>
     public int GradientAccumulation { get; init; } = 1;
 
+    /// <summary>Tokens one optimizer step consumes: batch size x context x gradient accumulation.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int TokensPerStep => BatchSize * Context * GradientAccumulation;
+
     /// <summary>Tokens per sequence (the model's context).</summary>
     public int Context { get; init; } = 64;
 

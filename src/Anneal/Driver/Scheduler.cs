@@ -73,6 +73,12 @@ public sealed class Scheduler
         Apply();
     }
 
+    /// <summary>
+    /// The last step the schedule is defined for (<c>OneCycleLR</c>'s <c>total_steps</c>; for a schedule measured in
+    /// tokens, its last whole step), or null; <see cref="Step()"/> past it throws.
+    /// </summary>
+    public long? MaxStep => _maxStep;
+
     /// <summary>Tokens one step consumes, for schedules measured in tokens; 0 when not given.</summary>
     public long TokensPerStep { get; }
 
