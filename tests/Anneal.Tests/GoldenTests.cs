@@ -41,9 +41,14 @@ public sealed class GoldenTests
     private static void Check(GoldenCase golden)
     {
         var groups = golden.Groups();
-        var scheduler = new Scheduler(golden.Schedule(), groups);
+        var initialMomenta = groups.Select(g => g.Momentum).ToArray();
+        var schedule = golden.Schedule();
+        var scheduler = new Scheduler(schedule, groups);
         var expectedLr = golden.Rows("lr");
         var expectedMomentum = golden.Rows("momentum_values");
+
+        // A schedule that cycles momentum must have PyTorch's momentum column; one that does not must leave it alone.
+        Assert.Equal(schedule.CyclesMomentum, expectedMomentum.Length > 0);
         var metrics = golden.Metrics;
         Assert.Equal(golden.Steps + 1, expectedLr.Length);
         for (var row = 0; row <= golden.Steps; row++)
@@ -66,6 +71,10 @@ public sealed class GoldenTests
                 if (expectedMomentum.Length > 0)
                 {
                     AssertClose(expectedMomentum[row][g], groups[g].Momentum, $"{golden.Name} row {row} momentum{g}");
+                }
+                else
+                {
+                    Assert.Equal(initialMomenta[g], groups[g].Momentum);
                 }
             }
         }

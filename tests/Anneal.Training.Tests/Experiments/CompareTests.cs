@@ -117,7 +117,9 @@ public sealed class CompareTests : IDisposable
         Compare.Run(Three, full);
         var grown = Path.Combine(_dir.FullName, "grown");
         Compare.Run(Three with { Entries = [Three.Entries[1]] }, grown);
-        Compare.Run(Three, grown);
+        var second = new RecordingProgress();
+        Compare.Run(Three, grown, second);
+        Assert.Equal([false, true, false], second.Plans.Select(p => p.Done)); // the finished run is reused, not retrained
         AssertSameTable(TableWithoutWallTime(full), TableWithoutWallTime(grown));
     }
 
