@@ -44,7 +44,9 @@ show_logs() {
   local f
   for f in "$MUNGE_LOG" "$CTLD_LOG" "$SLURMD_LOG"; do
     echo "----- last lines of $f -----" >&2
-    tail -n 25 "$f" 2>/dev/null >&2 || echo "(missing)" >&2
+    # (PMIx lines are noise: slurm loads every MPI plugin and Debian ships no libpmix.)
+    if [[ -r $f ]]; then grep -v -e 'pmix' -e 'MPI: Cannot create context' "$f" | tail -n 25 >&2
+    else echo "(missing)" >&2; fi
   done
 }
 
@@ -167,6 +169,11 @@ start_daemon() {  # name pidfile
   rm -f "$pidf"
   # Without -D both daemons fork into the background and write their pid file.
   "/usr/sbin/$name" </dev/null >>"$LOG_DIR/$name.start.log" 2>&1 || { show_logs; die "$name exited at start"; }
+  # The forked child writes the pid file after the parent has returned.
+  local i
+  for i in $(seq 100); do [[ -n $(live_pid "$pidf") ]] && return 0; sleep 0.1; done
+  show_logs
+  die "$name did not stay up (no live pid in $pidf after 10 s)"
 }
 
 node_state() { sinfo -h -N -n "$(hostname -s)" -o '%T' 2>/dev/null | head -n 1; }
@@ -174,6 +181,9 @@ node_state() { sinfo -h -N -n "$(hostname -s)" -o '%T' 2>/dev/null | head -n 1; 
 wait_idle() {
   local deadline=$((SECONDS + START_TIMEOUT)) st=""
   while ((SECONDS < deadline)); do
+    # A daemon that exits after forking (port in use, bad config) never makes the node idle: fail now.
+    [[ -n $(live_pid "$CTLD_PID") ]] || { show_logs; die "slurmctld exited (see its log above)"; }
+    [[ -n $(live_pid "$SLURMD_PID") ]] || { show_logs; die "slurmd exited (see its log above)"; }
     st=$(node_state || true)
     case $st in
       idle|mixed|allocated|completing) return 0 ;;
