@@ -59,7 +59,8 @@ install_packages() {
   fi
   say "installing slurm-wlm and munge with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=900 install slurm-wlm munge)
+  # The plugins used here are all in slurm-wlm-basic-plugins; recommends add ~20 unused plugin packages.
+  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=900 install --no-install-recommends slurm-wlm munge)
   if ! "${apt[@]}"; then
     say "apt-get install failed; running apt-get update and retrying"
     apt-get -q -o DPkg::Lock::Timeout=900 update
@@ -96,7 +97,7 @@ MpiDefault=none
 MailProg=/bin/true
 SwitchType=switch/none
 ProctrackType=proctrack/pgid
-TaskPlugin=task/none
+TaskPlugin=task/affinity
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
@@ -122,12 +123,12 @@ $node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   if [[ -e $CONF ]] && cmp -s "$tmp" "$CONF"; then
-    rm -f "$tmp"
-    return 1   # unchanged
+    CONFIG_CHANGED=0
+  else
+    install -m 0644 "$tmp" "$CONF"
+    CONFIG_CHANGED=1
   fi
-  install -m 0644 "$tmp" "$CONF"
   rm -f "$tmp"
-  return 0     # changed
 }
 
 munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -151,7 +152,8 @@ start_munge() {
   if [[ -z $(live_pid "$MUNGE_PID") ]]; then
     say "starting munged"
     rm -f "$MUNGE_PID"
-    runuser -u munge -- /usr/sbin/munged </dev/null >>/var/log/munge/munged.start.log 2>&1 \
+    # 9>&-: the daemon must not inherit (and so hold forever) the lock taken below.
+    runuser -u munge -- /usr/sbin/munged </dev/null >>/var/log/munge/munged.start.log 2>&1 9>&- \
       || { show_logs; die "munged failed to start"; }
   fi
   local i
@@ -168,7 +170,7 @@ start_daemon() {  # name pidfile
   say "starting $name"
   rm -f "$pidf"
   # Without -D both daemons fork into the background and write their pid file.
-  "/usr/sbin/$name" </dev/null >>"$LOG_DIR/$name.start.log" 2>&1 || { show_logs; die "$name exited at start"; }
+  "/usr/sbin/$name" </dev/null >>"$LOG_DIR/$name.start.log" 2>&1 9>&- || { show_logs; die "$name exited at start"; }
   # The forked child writes the pid file after the parent has returned.
   local i
   for i in $(seq 100); do [[ -n $(live_pid "$pidf") ]] && return 0; sleep 0.1; done
@@ -202,11 +204,11 @@ wait_idle() {
 
 cmd_start() {
   need_root
-  local t0=$SECONDS changed=0
+  local t0=$SECONDS
   install_packages
-  write_config && changed=1
+  write_config
   start_munge
-  if ((changed)) && { [[ -n $(live_pid "$CTLD_PID") ]] || [[ -n $(live_pid "$SLURMD_PID") ]]; }; then
+  if ((CONFIG_CHANGED)) && { [[ -n $(live_pid "$CTLD_PID") ]] || [[ -n $(live_pid "$SLURMD_PID") ]]; }; then
     say "configuration changed; restarting the Slurm daemons"
     stop_slurm
   fi
@@ -294,11 +296,17 @@ cmd_clean() {
   say "removed config, state and logs"
 }
 
+# One start/stop/clean at a time (e.g. two test processes starting the cluster together).
+lock() {
+  exec 9>/run/anneal-slurm-cluster.lock
+  flock -w 300 9 || die "another cluster.sh has held /run/anneal-slurm-cluster.lock for 5 minutes ($(fuser /run/anneal-slurm-cluster.lock 2>&1))"
+}
+
 case ${1:-} in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) need_root; lock; cmd_start ;;
+  stop) need_root; lock; cmd_stop ;;
   status) cmd_status ;;
   wait) shift; cmd_wait "$@" ;;
-  clean) cmd_clean ;;
+  clean) need_root; lock; cmd_clean ;;
   *) echo "usage: $0 start|stop|status|wait JOBID...|clean" >&2; exit 2 ;;
 esac

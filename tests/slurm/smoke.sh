@@ -3,7 +3,8 @@
 #   1. an array job (--array=0-2) sees SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, and two tasks run at once
 #      (one per CPU: each task waits at a barrier until a second task has started);
 #   2. a dependent job (--dependency=afterok:<array>) runs after all tasks and concatenates their files;
-#   3. the submitter's PATH, HOME, DOTNET_ROOT (and a custom variable) reach jobs, and `dotnet --version` runs in one;
+#   3. the submitter's PATH, HOME, DOTNET_ROOT (and a custom variable) reach jobs, `dotnet --version` runs in one,
+#      and a 1-CPU job sees one CPU (nproc, and .NET's Environment.ProcessorCount; task/affinity pins it);
 #   4. a failing job makes its afterok dependant get cancelled instead of pending forever, and
 #      `cluster.sh wait` reports the failure with a non-zero exit.
 # Exits non-zero on the first failed check. Prints how long start and the checks took.
@@ -34,7 +35,7 @@ for _ in $(seq 600); do (( $(ls started_* | wc -l) >= 2 )) && break; sleep 0.1; 
 sleep 2
 concurrent=$(ls running_* | wc -l)
 rm -f "running_$id"
-echo "$id $SLURM_ARRAY_TASK_COUNT $concurrent" >"task_$id.txt"
+echo "$id $SLURM_ARRAY_TASK_COUNT $concurrent $(nproc)" >"task_$id.txt"
 EOF
 cat >gather.sh <<'EOF'
 #!/usr/bin/env bash
@@ -62,8 +63,10 @@ set -eu
   echo "PWD=$PWD"
 } >env.txt
 dotnet --version >dotnet.txt
+echo 'printfn "%d" System.Environment.ProcessorCount' >cpus.fsx
+dotnet fsi --quiet --exec cpus.fsx >dotnet_cpus.txt
 EOF
-envjob=$(sbatch --parsable --chdir="$work" --output="$work/env-%j.out" --job-name=anneal-smoke-env env.sh)
+envjob=$(sbatch --parsable --cpus-per-task=1 --chdir="$work" --output="$work/env-%j.out" --job-name=anneal-smoke-env env.sh)
 
 # --- 4: a failure must not leave its dependant pending forever --------------------------------------------------
 printf '#!/usr/bin/env bash\nexit 3\n' >fails.sh
@@ -80,6 +83,9 @@ ok "array tasks saw SLURM_ARRAY_TASK_ID 0..2 and SLURM_ARRAY_TASK_COUNT=3; after
 maxconc=$(cut -d' ' -f3 task_*.txt | sort -n | tail -n 1)
 ((maxconc >= 2)) || fail "array tasks never ran concurrently (max concurrent $maxconc, node has $ncpu CPUs)"
 ok "$maxconc array tasks ran at once on $ncpu CPUs"
+seen=$(cut -d' ' -f4 task_*.txt | sort -u | tr '\n' ' ')
+[[ $seen == "1 " ]] || fail "1-CPU array tasks saw nproc = $seen(expected 1: is TaskPlugin=task/affinity on?)"
+ok "each 1-CPU array task saw nproc=1"
 
 # Checks on 3.
 expect_var() { grep -qxF "$1=$2" env.txt || fail "job saw '$(grep "^$1=" env.txt)', submitter had '$1=$2'"; }
@@ -93,6 +99,8 @@ want=$(dotnet --version)
 got=$(cat dotnet.txt)
 [[ $got == "$want" ]] || fail "dotnet --version in the job printed '$got', here '$want'"
 ok "dotnet --version in a job: $got"
+[[ $(cat dotnet_cpus.txt) == 1 ]] || fail ".NET in a 1-CPU job saw ProcessorCount=$(cat dotnet_cpus.txt), expected 1"
+ok ".NET in a 1-CPU job saw Environment.ProcessorCount=1"
 
 # Checks on 4.
 if out=$("$cluster" wait "$badjob" "$orphan"); then fail "cluster.sh wait returned 0 for a failing job:
