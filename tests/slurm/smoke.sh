@@ -105,7 +105,7 @@ ok ".NET in a 1-CPU job saw Environment.ProcessorCount=1"
 # Checks on 4.
 if out=$("$cluster" wait "$badjob" "$orphan"); then fail "cluster.sh wait returned 0 for a failing job:
 $out"; fi
-echo "$out"
+sed "s/^/smoke: (expected) /" <<<"$out"
 grep -q "job $badjob (JobId $badjob): FAILED exit 3:0" <<<"$out" || fail "failing job not reported as FAILED 3:0"
 grep -q "job $orphan (JobId $orphan): CANCELLED" <<<"$out" || fail "dependant of a failed job was not cancelled"
 [[ ! -e "$work/orphan-$orphan.out" ]] || fail "dependant of a failed job ran"
