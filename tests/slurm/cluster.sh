@@ -28,6 +28,7 @@ MUNGE_LOG=/var/log/munge/munged.log
 MUNGE_KEY=/etc/munge/munge.key
 START_TIMEOUT=${SLURM_START_TIMEOUT:-60}
 WAIT_TIMEOUT=${SLURM_WAIT_TIMEOUT:-1800}
+MIN_JOB_AGE=600   # seconds slurmctld keeps finished jobs; `wait` reads their final state from it
 
 say() { echo "slurm-cluster: $*"; }
 die() { echo "slurm-cluster: error: $*" >&2; exit 1; }
@@ -106,7 +107,7 @@ SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
 SchedulerParameters=kill_invalid_depend
 ReturnToService=2
-MinJobAge=600
+MinJobAge=$MIN_JOB_AGE
 SlurmctldTimeout=30
 SlurmdTimeout=60
 InactiveLimit=0
@@ -261,10 +262,14 @@ cmd_status() {
 
 cmd_wait() {
   (($# > 0)) || die "usage: cluster.sh wait JOBID..."
-  local deadline=$((SECONDS + WAIT_TIMEOUT)) ids=$(IFS=,; echo "$*") active
+  local deadline=$((SECONDS + WAIT_TIMEOUT)) ids=$(IFS=,; echo "$*") q
   while :; do
-    active=$(squeue -h -j "$ids" -o '%i' 2>/dev/null | wc -l)
-    ((active == 0)) && break
+    # squeue lists the jobs still pending/running; it fails with "Invalid job id" when none is known any more.
+    if ! q=$(squeue -h -j "$ids" -o '%i' 2>&1); then
+      grep -q 'Invalid job id' <<<"$q" || die "squeue failed (is the cluster up? cluster.sh status): $q"
+      q=""
+    fi
+    [[ -z $q ]] && break
     ((SECONDS < deadline)) || { squeue -j "$ids" >&2; die "jobs $ids still queued after ${WAIT_TIMEOUT}s"; }
     sleep 1
   done
@@ -273,7 +278,8 @@ cmd_wait() {
   local bad=0 id line
   for id in "$@"; do
     local out
-    out=$(scontrol -o show job "$id" 2>&1) || { echo "$id UNKNOWN ($out)"; bad=1; continue; }
+    out=$(scontrol -o show job "$id" 2>&1) || {
+      echo "job $id: UNKNOWN ($out; finished jobs are forgotten ${MIN_JOB_AGE}s after they end)"; bad=1; continue; }
     while read -r line; do
       local jid state code task
       jid=$(grep -oE '(^| )JobId=[0-9]+' <<<"$line" | cut -d= -f2)
