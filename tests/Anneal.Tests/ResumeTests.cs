@@ -21,10 +21,22 @@ public sealed class ResumeTests
               {"type":"ReduceLROnPlateau","factor":0.5,"patience":3,"cooldown":1},
               {"type":"CosineAnnealingLR","T_max":50,"eta_min":1e-5}]}
             """),
-        ("ChainedScheduler+plateau", """
+        ("ChainedScheduler", """
             {"type":"ChainedScheduler","schedulers":[
-              {"type":"ExponentialLR","gamma":0.995},
-              {"type":"ReduceLROnPlateau","factor":0.7,"patience":2}]}
+              {"type":"CosineAnnealingLR","T_max":30,"eta_min":0.001},
+              {"type":"StepLR","step_size":7,"gamma":0.8},
+              {"type":"ConstantLR","factor":0.5,"total_iters":12}]}
+            """),
+        ("ChainedScheduler/absolute", """
+            {"type":"ChainedScheduler","schedulers":[
+              {"type":"ExponentialLR","gamma":0.99},
+              {"type":"CyclicLR","base_lr":0.001,"max_lr":0.01,"step_size_up":9,"step_size_down":5,"mode":"triangular2"},
+              {"type":"CosineAnnealingLR","T_max":17,"eta_min":0.0005}]}
+            """),
+        ("SequentialLR+chain", """
+            {"type":"SequentialLR","milestones":[20],"schedulers":[
+              {"type":"LinearLR","start_factor":0.1,"total_iters":20},
+              {"type":"ChainedScheduler","schedulers":[{"type":"CosineAnnealingWarmRestarts","T_0":11},{"type":"ExponentialLR","gamma":0.97}]}]}
             """),
         ("restarts+plateau", """{"type":"restarts","period":50,"schedule":{"type":"warmup","num_warmup_steps":5,"schedule":{"type":"ReduceLROnPlateau","patience":2}}}"""),
         ("CyclicLR", """{"type":"CyclicLR","base_lr":[0.001,0.002],"max_lr":0.05,"step_size_up":9,"step_size_down":14,"mode":"triangular2"}"""),
@@ -120,7 +132,6 @@ public sealed class ResumeTests
     [InlineData("ReduceLROnPlateau")]
     [InlineData("warmup+plateau")]
     [InlineData("SequentialLR+plateau")]
-    [InlineData("ChainedScheduler+plateau")]
     [InlineData("restarts+plateau")]
     public void Plateau_cases_reduce_so_the_resume_carries_real_state(string name)
     {

@@ -8,19 +8,19 @@ namespace Anneal;
 /// <c>lr = base_lr * max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c>, <c>p = (t - W) / max(1, T - W)</c>;
 /// at step 0, 0 (or <c>base_lr</c> when W = 0). Give exactly one of <c>min_lr</c> and <c>min_lr_rate</c>.
 /// </summary>
-public sealed class CosineWithMinLr : Schedule
+public sealed class CosineWithMinLr : HuggingFaceWarmupSchedule
 {
+    /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
+
     /// <summary>Creates the schedule.</summary>
-    public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null)
+    public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles, double? minLr = null, double? minLrRate = null)
+        : base(numWarmupSteps)
     {
-        NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
-        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
         (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
     }
-
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; }
 
     /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
     public long NumTrainingSteps { get; }
@@ -38,16 +38,18 @@ public sealed class CosineWithMinLr : Schedule
     public override string TypeName => "cosine_with_min_lr";
 
     /// <inheritdoc />
-    public override double Evaluate(long step, in ScheduleContext context)
-    {
-        if (step < NumWarmupSteps)
-        {
-            return context.BaseLr * ((double)step / Math.Max(1, NumWarmupSteps));
-        }
+    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
 
+    /// <inheritdoc />
+    protected override double Decay(long step, in ScheduleContext context)
+    {
         var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
-        return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
+        return MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.Cosine(this, NumTrainingSteps, NumCycles, "the floor");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -67,12 +69,15 @@ public sealed class CosineWithMinLr : Schedule
 /// </summary>
 public sealed class CosineWarmupWithMinLr : Schedule
 {
+    /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
+
     /// <summary>Creates the schedule.</summary>
-    public CosineWarmupWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null, double? warmupLrRate = null)
+    public CosineWarmupWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles, double? minLr = null, double? minLrRate = null, double? warmupLrRate = null)
     {
         NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
-        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
         (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
         WarmupLrRate = warmupLrRate is { } w ? Preconditions.InRange(w, 0, 1, "warmup_lr_rate") : null;
     }
@@ -99,6 +104,9 @@ public sealed class CosineWarmupWithMinLr : Schedule
     public override string TypeName => "cosine_warmup_with_min_lr";
 
     /// <inheritdoc />
+    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
+
+    /// <inheritdoc />
     public override double Evaluate(long step, in ScheduleContext context)
     {
         double t = step, w = NumWarmupSteps, total = NumTrainingSteps;
@@ -111,6 +119,22 @@ public sealed class CosineWarmupWithMinLr : Schedule
 
         var progress = (t - w + 1.0) / Math.Max(1.0, total - w);
         return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings()
+    {
+        if (NumWarmupSteps >= NumTrainingSteps)
+        {
+            yield return new ScheduleWarning(
+                "num_warmup_steps",
+                $"({NumWarmupSteps}) >= num_training_steps ({NumTrainingSteps}): the decay ends before the warmup does; from step {NumWarmupSteps} the cosine's progress grows by 1 per step (it divides by max(1, num_training_steps - num_warmup_steps) = 1), so the learning rate jumps every step (between the floor and base_lr for num_cycles 0.5) (Hugging Face's formula)");
+        }
+
+        if (NumCycles == 0)
+        {
+            yield return new ScheduleWarning("num_cycles", $"is 0: the cosine never leaves its peak, so the learning rate is base_lr from step {NumWarmupSteps} on (Hugging Face's formula)");
+        }
     }
 
     /// <inheritdoc />
