@@ -202,7 +202,7 @@ public abstract class Schedule
 
     /// <summary>
     /// Adds this schedule's parameters to <paramref name="spec"/>. Never throws: a schedule holding C# code writes a
-    /// placeholder (<c>"&lt;C# function&gt;"</c>) and reports <see cref="CodeOnlyReason"/>, which <see cref="ToSpec"/> checks first.
+    /// placeholder (<c>"C# function"</c>) and reports <see cref="CodeOnlyReason"/>, which <see cref="ToSpec"/> checks first.
     /// </summary>
     protected abstract void WriteSpec(JsonObject spec);
 
@@ -236,6 +236,6 @@ public abstract class Schedule
     /// <summary>Why PyTorch cannot start this schedule at a <c>SequentialLR</c> milestone (its closed form divides by zero), or null.</summary>
     internal virtual ScheduleArgumentException? MilestoneStartError() => null;
 
-    /// <summary>The JSON spec; C# functions appear as <c>"&lt;C# function&gt;"</c>.</summary>
+    /// <summary>The JSON spec; C# functions appear as <c>"C# function"</c>.</summary>
     public override string ToString() => BuildSpec().ToJsonString();
 }

@@ -172,6 +172,11 @@ public sealed class ChainedScheduler : Schedule
         {
             for (var i = lastOutright + 1; i < _schedules.Length; i++)
             {
+                if (_schedules[i] is SequentialLR)
+                {
+                    continue; // its own warning below
+                }
+
                 var name = _schedules[i].TypeName;
                 yield return new ScheduleWarning(
                     $"schedulers[{i}]",

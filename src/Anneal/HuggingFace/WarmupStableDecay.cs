@@ -20,6 +20,9 @@ public sealed class WarmupStableDecay : Schedule
     /// <summary>The default <c>decay_type</c>: cosine.</summary>
     public const RampShape DefaultDecayType = RampShape.Cosine;
 
+    /// <summary>The default <c>min_lr_ratio</c>: 0.</summary>
+    public const double DefaultMinLrRatio = 0;
+
     /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
     public const double DefaultNumCycles = 0.5;
 
@@ -33,7 +36,7 @@ public sealed class WarmupStableDecay : Schedule
         long? numStableSteps = null,
         RampShape warmupType = DefaultWarmupType,
         RampShape decayType = DefaultDecayType,
-        double minLrRatio = 0,
+        double minLrRatio = DefaultMinLrRatio,
         double numCycles = DefaultNumCycles)
     {
         NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");

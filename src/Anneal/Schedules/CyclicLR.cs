@@ -20,6 +20,18 @@ public sealed class CyclicLR : Schedule
     /// <summary>PyTorch's default <c>step_size_up</c>: 2000.</summary>
     public const double DefaultStepSizeUp = 2000;
 
+    /// <summary>PyTorch's default <c>mode</c>: triangular.</summary>
+    public const CyclicMode DefaultMode = CyclicMode.Triangular;
+
+    /// <summary>PyTorch's default <c>gamma</c>: 1.</summary>
+    public const double DefaultGamma = 1.0;
+
+    /// <summary>PyTorch's default <c>cycle_momentum</c>: true.</summary>
+    public const bool DefaultCycleMomentum = true;
+
+    /// <summary>PyTorch's default <c>scale_mode</c> for a scale function: cycle.</summary>
+    public const CyclicScaleMode DefaultScaleMode = CyclicScaleMode.Cycle;
+
     /// <summary>PyTorch's default <c>base_momentum</c>: 0.8.</summary>
     public const double DefaultBaseMomentum = 0.8;
 
@@ -40,9 +52,9 @@ public sealed class CyclicLR : Schedule
         PerGroup maxLr,
         double stepSizeUp = DefaultStepSizeUp,
         double? stepSizeDown = null,
-        CyclicMode mode = CyclicMode.Triangular,
-        double gamma = 1.0,
-        bool cycleMomentum = true,
+        CyclicMode mode = DefaultMode,
+        double gamma = DefaultGamma,
+        bool cycleMomentum = DefaultCycleMomentum,
         PerGroup? baseMomentum = null,
         PerGroup? maxMomentum = null,
         CyclicScaleMode? scaleMode = null)
@@ -55,13 +67,13 @@ public sealed class CyclicLR : Schedule
         PerGroup baseLr,
         PerGroup maxLr,
         Func<double, double> scaleFn,
-        CyclicScaleMode scaleMode = CyclicScaleMode.Cycle,
+        CyclicScaleMode scaleMode = DefaultScaleMode,
         double stepSizeUp = DefaultStepSizeUp,
         double? stepSizeDown = null,
-        bool cycleMomentum = true,
+        bool cycleMomentum = DefaultCycleMomentum,
         PerGroup? baseMomentum = null,
         PerGroup? maxMomentum = null)
-        : this(baseLr, maxLr, stepSizeUp, stepSizeDown, null, 1.0, Preconditions.NotNull(scaleFn, "scale_fn"), Preconditions.Defined(scaleMode, "scale_mode"), cycleMomentum, baseMomentum, maxMomentum)
+        : this(baseLr, maxLr, stepSizeUp, stepSizeDown, null, DefaultGamma, Preconditions.NotNull(scaleFn, "scale_fn"), Preconditions.Defined(scaleMode, "scale_mode"), cycleMomentum, baseMomentum, maxMomentum)
     {
     }
 
@@ -218,7 +230,7 @@ public sealed class CyclicLR : Schedule
         }
         else
         {
-            spec["scale_fn"] = "<C# function>";
+            spec["scale_fn"] = "C# function";
         }
 
         if (_scaleModeGiven is { } scaleMode)

@@ -44,5 +44,5 @@ public sealed class LambdaLR : Schedule
     protected override string? CodeOnlyReason => "holds a C# function";
 
     /// <inheritdoc />
-    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "<C# function>";
+    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "C# function";
 }

@@ -76,5 +76,5 @@ public sealed class MultiplicativeLR : Schedule
     protected override string? CodeOnlyReason => "holds a C# function";
 
     /// <inheritdoc />
-    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "<C# function>";
+    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "C# function";
 }

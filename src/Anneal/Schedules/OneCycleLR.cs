@@ -25,6 +25,15 @@ public sealed class OneCycleLR : Schedule
     /// <summary>PyTorch's default <c>pct_start</c>: 0.3.</summary>
     public const double DefaultPctStart = 0.3;
 
+    /// <summary>PyTorch's default <c>anneal_strategy</c>: cos.</summary>
+    public const AnnealStrategy DefaultAnnealStrategy = AnnealStrategy.Cos;
+
+    /// <summary>PyTorch's default <c>cycle_momentum</c>: true.</summary>
+    public const bool DefaultCycleMomentum = true;
+
+    /// <summary>PyTorch's default <c>three_phase</c>: false.</summary>
+    public const bool DefaultThreePhase = false;
+
     /// <summary>PyTorch's default <c>base_momentum</c>: 0.85.</summary>
     public const double DefaultBaseMomentum = 0.85;
 
@@ -47,13 +56,13 @@ public sealed class OneCycleLR : Schedule
         long? epochs = null,
         long? stepsPerEpoch = null,
         double pctStart = DefaultPctStart,
-        AnnealStrategy annealStrategy = AnnealStrategy.Cos,
-        bool cycleMomentum = true,
+        AnnealStrategy annealStrategy = DefaultAnnealStrategy,
+        bool cycleMomentum = DefaultCycleMomentum,
         PerGroup? baseMomentum = null,
         PerGroup? maxMomentum = null,
         double divFactor = DefaultDivFactor,
         double finalDivFactor = DefaultFinalDivFactor,
-        bool threePhase = false)
+        bool threePhase = DefaultThreePhase)
     {
         MaxLr = maxLr.Check("max_lr", Preconditions.Positive);
         if (totalSteps is { } total)
@@ -263,8 +272,8 @@ public sealed class OneCycleLR : Schedule
     {
         var last = order.LastOneCycle!;
         return new ScheduleWarning(
-            "",
-            $"holds {order.OneCycleCount} OneCycleLR schedules: PyTorch's OneCycleLR keeps initial_lr, max_lr, min_lr and the momenta in the optimizer's param groups, so each one uses those of the last one constructed (max_lr {last.MaxLr.ToJson().ToJsonString()}, div_factor {Preconditions.Format(last.DivFactor)}, final_div_factor {Preconditions.Format(last.FinalDivFactor)})");
+            "schedulers",
+            $"hold {order.OneCycleCount} OneCycleLR schedules: PyTorch's OneCycleLR keeps initial_lr, max_lr, min_lr and the momenta in the optimizer's param groups, so each one uses those of the last one constructed (max_lr {last.MaxLr.ToJson().ToJsonString()}, div_factor {Preconditions.Format(last.DivFactor)}, final_div_factor {Preconditions.Format(last.FinalDivFactor)})");
     }
 
     /// <inheritdoc />

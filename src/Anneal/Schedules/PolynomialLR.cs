@@ -61,6 +61,10 @@ public sealed class PolynomialLR : MultiplicativeSchedule
         {
             yield return new ScheduleWarning("total_iters", "is 0: PyTorch's PolynomialLR never decays, so the learning rate stays base_lr");
         }
+        else if (Power == 0)
+        {
+            yield return new ScheduleWarning("power", "is 0: every factor (1 - t/total_iters)^0 is 1, so the learning rate stays base_lr");
+        }
     }
 
     /// <inheritdoc />

@@ -25,7 +25,7 @@ public enum RampShape
 public sealed class Ramp : MultiplicativeSchedule
 {
     /// <summary>Creates a ramp; <paramref name="numSteps"/> &gt;= 0, factors &gt;= 0, <paramref name="numCycles"/> &gt; 0.</summary>
-    public Ramp(long numSteps, double from, double to, RampShape shape = RampShape.Linear, double numCycles = DefaultNumCycles)
+    public Ramp(long numSteps, double from, double to, RampShape shape = DefaultShape, double numCycles = DefaultNumCycles)
     {
         NumSteps = Preconditions.NonNegative(numSteps, "num_steps");
         From = Preconditions.NonNegative(from, "from");
@@ -33,6 +33,9 @@ public sealed class Ramp : MultiplicativeSchedule
         Shape = Preconditions.Defined(shape, "shape");
         NumCycles = Preconditions.Positive(numCycles, "num_cycles");
     }
+
+    /// <summary>The default <c>shape</c>: linear.</summary>
+    public const RampShape DefaultShape = RampShape.Linear;
 
     /// <summary>The default <c>num_cycles</c> of a falling cosine: 0.5, one half wave.</summary>
     public const double DefaultNumCycles = 0.5;

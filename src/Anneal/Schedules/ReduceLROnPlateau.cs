@@ -15,6 +15,12 @@ namespace Anneal;
 /// </remarks>
 public sealed class ReduceLROnPlateau : Schedule
 {
+    /// <summary>PyTorch's default <c>mode</c>: min.</summary>
+    public const PlateauMode DefaultMode = PlateauMode.Min;
+
+    /// <summary>PyTorch's default <c>threshold_mode</c>: rel.</summary>
+    public const ThresholdMode DefaultThresholdMode = ThresholdMode.Rel;
+
     /// <summary>PyTorch's default <c>factor</c>: 0.1.</summary>
     public const double DefaultFactor = 0.1;
 
@@ -35,11 +41,11 @@ public sealed class ReduceLROnPlateau : Schedule
 
     /// <summary>Creates the schedule with PyTorch's defaults; <paramref name="factor"/> in [0, 1).</summary>
     public ReduceLROnPlateau(
-        PlateauMode mode = PlateauMode.Min,
+        PlateauMode mode = DefaultMode,
         double factor = DefaultFactor,
         long patience = DefaultPatience,
         double threshold = DefaultThreshold,
-        ThresholdMode thresholdMode = ThresholdMode.Rel,
+        ThresholdMode thresholdMode = DefaultThresholdMode,
         long cooldown = DefaultCooldown,
         PerGroup? minLr = null,
         double eps = DefaultEps)

@@ -22,13 +22,14 @@ internal static class SpecTypes
                 r.Long("T_0"), r.Long("T_mult", CosineAnnealingWarmRestarts.DefaultTMult), r.Double("eta_min", CosineAnnealingWarmRestarts.DefaultEtaMin)),
             ["CyclicLR"] = r => new CyclicLR(
                 r.PerGroup("base_lr"), r.PerGroup("max_lr"), r.Double("step_size_up", CyclicLR.DefaultStepSizeUp), r.OptionalDouble("step_size_down"),
-                r.Enum("mode", SpecNames.ParseCyclicMode, CyclicMode.Triangular), r.Double("gamma", 1.0), r.Bool("cycle_momentum", true),
+                r.Enum("mode", SpecNames.ParseCyclicMode, CyclicLR.DefaultMode), r.Double("gamma", CyclicLR.DefaultGamma),
+                r.Bool("cycle_momentum", CyclicLR.DefaultCycleMomentum),
                 r.OptionalPerGroup("base_momentum"), r.OptionalPerGroup("max_momentum"), r.OptionalEnum("scale_mode", SpecNames.ParseScaleMode)),
             ["OneCycleLR"] = r => new OneCycleLR(
                 r.PerGroup("max_lr"), r.OptionalLong("total_steps"), r.OptionalLong("epochs"), r.OptionalLong("steps_per_epoch"),
-                r.Double("pct_start", OneCycleLR.DefaultPctStart), r.Enum("anneal_strategy", SpecNames.ParseAnnealStrategy, AnnealStrategy.Cos),
-                r.Bool("cycle_momentum", true), r.OptionalPerGroup("base_momentum"), r.OptionalPerGroup("max_momentum"),
-                r.Double("div_factor", OneCycleLR.DefaultDivFactor), r.Double("final_div_factor", OneCycleLR.DefaultFinalDivFactor), r.Bool("three_phase", false)),
+                r.Double("pct_start", OneCycleLR.DefaultPctStart), r.Enum("anneal_strategy", SpecNames.ParseAnnealStrategy, OneCycleLR.DefaultAnnealStrategy),
+                r.Bool("cycle_momentum", OneCycleLR.DefaultCycleMomentum), r.OptionalPerGroup("base_momentum"), r.OptionalPerGroup("max_momentum"),
+                r.Double("div_factor", OneCycleLR.DefaultDivFactor), r.Double("final_div_factor", OneCycleLR.DefaultFinalDivFactor), r.Bool("three_phase", OneCycleLR.DefaultThreePhase)),
             ["SequentialLR"] = r => new SequentialLR(r.Schedules("schedulers"), r.LongList("milestones")),
             ["ChainedScheduler"] = r => new ChainedScheduler(r.Schedules("schedulers")),
             ["ReduceLROnPlateau"] = Plateau,
@@ -36,7 +37,7 @@ internal static class SpecTypes
             ["MultiplicativeLR"] = r => throw NoJson(r),
 
             // Hugging Face transformers SchedulerType names
-            ["constant"] = r => new Constant(r.Double("factor", 1.0)),
+            ["constant"] = r => new Constant(r.Double("factor", Constant.DefaultFactor)),
             ["constant_with_warmup"] = r => new ConstantWithWarmup(r.Long("num_warmup_steps")),
             ["linear"] = r => new LinearWithWarmup(r.Long("num_warmup_steps"), r.Long("num_training_steps")),
             ["cosine"] = r => new CosineWithWarmup(r.Long("num_warmup_steps"), r.Long("num_training_steps"), r.Double("num_cycles", CosineWithWarmup.DefaultNumCycles)),
@@ -55,7 +56,7 @@ internal static class SpecTypes
             ["warmup_stable_decay"] = r => new WarmupStableDecay(
                 r.Long("num_warmup_steps"), r.Long("num_decay_steps"), r.OptionalLong("num_training_steps"), r.OptionalLong("num_stable_steps"),
                 r.Enum("warmup_type", SpecNames.ParseRampShape, WarmupStableDecay.DefaultWarmupType), r.Enum("decay_type", SpecNames.ParseRampShape, WarmupStableDecay.DefaultDecayType),
-                r.Double("min_lr_ratio", 0), r.Double("num_cycles", WarmupStableDecay.DefaultNumCycles)),
+                r.Double("min_lr_ratio", WarmupStableDecay.DefaultMinLrRatio), r.Double("num_cycles", WarmupStableDecay.DefaultNumCycles)),
             ["reduce_lr_on_plateau"] = Plateau,
 
             // Anneal's combinators and building blocks
@@ -63,7 +64,7 @@ internal static class SpecTypes
             ["restarts"] = r => new Restarts(r.Long("period"), r.Schedule("schedule")),
             ["tokens"] = r => new InTokens(r.Schedule("schedule")),
             ["ramp"] = r => new Ramp(
-                r.Long("num_steps"), r.Double("from"), r.Double("to"), r.Enum("shape", SpecNames.ParseRampShape, RampShape.Linear), r.Double("num_cycles", Ramp.DefaultNumCycles)),
+                r.Long("num_steps"), r.Double("from"), r.Double("to"), r.Enum("shape", SpecNames.ParseRampShape, Ramp.DefaultShape), r.Double("num_cycles", Ramp.DefaultNumCycles)),
         };
 
     private static Schedule Exponential(SpecReader r)
@@ -80,9 +81,9 @@ internal static class SpecTypes
     }
 
     private static Schedule Plateau(SpecReader r) => new ReduceLROnPlateau(
-        r.Enum("mode", SpecNames.ParsePlateauMode, PlateauMode.Min), r.Double("factor", ReduceLROnPlateau.DefaultFactor),
+        r.Enum("mode", SpecNames.ParsePlateauMode, ReduceLROnPlateau.DefaultMode), r.Double("factor", ReduceLROnPlateau.DefaultFactor),
         r.Long("patience", ReduceLROnPlateau.DefaultPatience), r.Double("threshold", ReduceLROnPlateau.DefaultThreshold),
-        r.Enum("threshold_mode", SpecNames.ParseThresholdMode, ThresholdMode.Rel), r.Long("cooldown", ReduceLROnPlateau.DefaultCooldown),
+        r.Enum("threshold_mode", SpecNames.ParseThresholdMode, ReduceLROnPlateau.DefaultThresholdMode), r.Long("cooldown", ReduceLROnPlateau.DefaultCooldown),
         r.OptionalPerGroup("min_lr"), r.Double("eps", ReduceLROnPlateau.DefaultEps));
 
     private static ScheduleArgumentException NoJson(SpecReader r) =>
