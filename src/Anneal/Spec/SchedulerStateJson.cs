@@ -35,13 +35,9 @@ public static class SchedulerStateJson
                 ["lrs"] = Numbers(p.LearningRates),
             })]),
         };
-        try
+        if (scheduler.Schedule.HasJsonForm)
         {
-            root["schedule"] = scheduler.Schedule.ToSpec();
-        }
-        catch (NotSupportedException)
-        {
-            // A schedule with C# functions has no spec to check against.
+            root["schedule"] = scheduler.Schedule.ToSpec(); // a schedule with C# functions has no spec to check against
         }
 
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
