@@ -70,6 +70,10 @@ public readonly struct ScheduleContext
     /// <summary>The <see cref="OneCycleLR"/> whose <c>max_momentum</c> and <c>base_momentum</c> the group holds, or null.</summary>
     internal OneCycleLR? OneCycleMomentumFields { get; }
 
+    /// <summary>The context of a child: another base learning rate and construction-order facts, in one copy.</summary>
+    internal ScheduleContext ForChild(double baseLr, bool initialLrUnset, OneCycleLR? lrFields, OneCycleLR? momentumFields) =>
+        new(this, baseLr, initialLrUnset, lrFields, momentumFields);
+
     /// <summary>The same context with another base learning rate, marking <c>initial_lr</c> as set unless <paramref name="initialLrUnset"/>.</summary>
     internal ScheduleContext WithBaseLr(double baseLr, bool initialLrUnset = false) =>
         new(this, baseLr, initialLrUnset, OneCycleLrFields, OneCycleMomentumFields);

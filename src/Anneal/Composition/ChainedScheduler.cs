@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 
 namespace Anneal;
@@ -14,7 +15,8 @@ namespace Anneal;
 /// momentum at a step sets it. Nested chains are flattened, as stepping them is the same.
 /// </summary>
 /// <remarks>
-/// The value at step t is the recurrence replayed from step 0: O(t x members) for <see cref="Schedule.LearningRate"/>;
+/// After a member that sets its value outright the chain has no history: its value at any step costs O(members).
+/// Otherwise the value at step t is the recurrence replayed from step 0: O(t x members) for <see cref="Schedule.LearningRate"/>;
 /// a <see cref="Scheduler"/> keeps the last point and advances it one step per step, and after
 /// <see cref="Scheduler.LoadState"/> replays once to the saved step, so resuming is bit-exact without saving the
 /// chained value. ReduceLROnPlateau cannot be a member (PyTorch steps members without a metric) and a chain cannot
@@ -25,6 +27,7 @@ public sealed class ChainedScheduler : Schedule
     private readonly Schedule[] _schedules;
     private readonly Schedule[] _members;
     private readonly ConstructionOrder _order;
+    private readonly int _lastOutright;
 
     /// <summary>Chains <paramref name="schedulers"/> (at least one).</summary>
     /// <exception cref="ScheduleArgumentException">A member is null or contains a <see cref="ReduceLROnPlateau"/>.</exception>
@@ -44,6 +47,7 @@ public sealed class ChainedScheduler : Schedule
 
         _members = [.. _schedules.SelectMany(Flatten)];
         _order = new ConstructionOrder(_members);
+        _lastOutright = Array.FindLastIndex(_members, SetsOutright);
     }
 
     /// <summary>The chained schedules, as given.</summary>
@@ -61,6 +65,12 @@ public sealed class ChainedScheduler : Schedule
     /// <inheritdoc />
     public override double Evaluate(long step, in ScheduleContext context)
     {
+        if (_lastOutright >= 0)
+        {
+            // A member that sets its value outright ends the history: the chain is the members from it on, at this step.
+            return Fold(step, double.NaN, context, _lastOutright);
+        }
+
         var index = context.States?.PointIndex(this, context.Group) ?? -1;
         if (index < 0)
         {
@@ -78,17 +88,44 @@ public sealed class ChainedScheduler : Schedule
     /// <summary>The chained recurrence from step <paramref name="from"/> (learning rate <paramref name="lr"/> before it) to <paramref name="to"/>.</summary>
     private double Replay(long from, double lr, long to, in ScheduleContext context)
     {
-        for (var t = from; t <= to; t++)
+        if (to - from < 4)
         {
-            lr = Fold(t, lr, context);
+            for (var t = from; t <= to; t++)
+            {
+                lr = Fold(t, lr, context, 0);
+            }
+
+            return lr;
         }
 
-        return lr;
+        // A long replay: derive each member's context once.
+        var contexts = ArrayPool<ScheduleContext>.Shared.Rent(_members.Length);
+        try
+        {
+            for (var i = 0; i < _members.Length; i++)
+            {
+                contexts[i] = _order.For(context, i);
+            }
+
+            for (var t = from; t <= to; t++)
+            {
+                for (var i = 0; i < _members.Length; i++)
+                {
+                    lr = _members[i].Chain(t, lr, contexts[i]);
+                }
+            }
+
+            return lr;
+        }
+        finally
+        {
+            ArrayPool<ScheduleContext>.Shared.Return(contexts, clearArray: true);
+        }
     }
 
-    private double Fold(long step, double lr, in ScheduleContext context)
+    private double Fold(long step, double lr, in ScheduleContext context, int first)
     {
-        for (var i = 0; i < _members.Length; i++)
+        for (var i = first; i < _members.Length; i++)
         {
             lr = _members[i].Chain(step, lr, _order.For(context, i));
         }
@@ -97,7 +134,7 @@ public sealed class ChainedScheduler : Schedule
     }
 
     /// <summary>As a member of an outer chain (through a <see cref="SequentialLR"/>): one step of this chain on <paramref name="currentLr"/>.</summary>
-    public override double Chain(long step, double currentLr, in ScheduleContext context) => Fold(step, currentLr, context);
+    public override double Chain(long step, double currentLr, in ScheduleContext context) => Fold(step, currentLr, context, 0);
 
     /// <inheritdoc />
     public override bool IsChainable => true;
@@ -129,17 +166,7 @@ public sealed class ChainedScheduler : Schedule
     }
 
     /// <summary>The last momentum written while constructing the members, in order.</summary>
-    internal override double InitialMomentum(in ScheduleContext context)
-    {
-        var held = double.NaN;
-        for (var i = 0; i < _members.Length; i++)
-        {
-            var written = _members[i].InitialMomentum(_order.For(context, i));
-            held = double.IsNaN(written) ? held : written;
-        }
-
-        return held;
-    }
+    internal override double InitialMomentum(in ScheduleContext context) => _order.LastInitialMomentum(_members, context);
 
     /// <summary>The last momentum written at or before <paramref name="step"/> (walks back over steps where no member writes one).</summary>
     internal override double HeldMomentum(long step, in ScheduleContext context)

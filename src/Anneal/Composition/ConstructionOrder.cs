@@ -61,33 +61,37 @@ internal sealed class ConstructionOrder
         schedule is SequentialLR or ChainedScheduler or WrapperSchedule ? schedule.Children.SelectMany(Leaves) : [schedule];
 
     /// <summary>The context of child <paramref name="index"/> under <paramref name="context"/> (the composite's own).</summary>
-    internal ScheduleContext For(in ScheduleContext context, int index) => _sources[index].Resolve(WithFields(context));
+    internal ScheduleContext For(in ScheduleContext context, int index)
+    {
+        var (lrFields, momentumFields) = context.OneCycleLrFields is null && _lastOneCycle is not null
+            ? (_lastOneCycle, _lastMomentumOneCycle)
+            : (context.OneCycleLrFields, context.OneCycleMomentumFields);
+        var source = _sources[index];
+        return context.ForChild(source.BaseLr(context), source.IsFirst && source.OneCycle is null && context.InitialLrUnset, lrFields, momentumFields);
+    }
+
+    /// <summary>The last momentum the children write while PyTorch constructs them (each cycling one its step-0 momentum), or NaN.</summary>
+    internal double LastInitialMomentum(IReadOnlyList<Schedule> children, in ScheduleContext context)
+    {
+        var held = double.NaN;
+        for (var i = 0; i < children.Count; i++)
+        {
+            var written = children[i].InitialMomentum(For(context, i));
+            held = double.IsNaN(written) ? held : written;
+        }
+
+        return held;
+    }
 
     /// <summary>The group's <c>initial_lr</c> once every child is constructed (what <c>SequentialLR</c> resets the group to).</summary>
-    internal double InitialLrAfterAll(in ScheduleContext context) => _sources[^1].Resolve(WithFields(context)).BaseLr;
-
-    /// <summary>The context with the one-cycle fields of this tree, when no outer composite has set them.</summary>
-    internal ScheduleContext WithFields(in ScheduleContext context) =>
-        context.OneCycleLrFields is null && _lastOneCycle is not null
-            ? context.WithOneCycleFields(_lastOneCycle, _lastMomentumOneCycle)
-            : context;
+    internal double InitialLrAfterAll(in ScheduleContext context) => _sources[^1].BaseLr(context);
 
     /// <summary>Where a child's <c>initial_lr</c> comes from.</summary>
     private readonly record struct Source(OneCycleLR? OneCycle, CyclicLR? FirstCyclic, bool IsFirst)
     {
-        internal ScheduleContext Resolve(in ScheduleContext context)
-        {
-            if (OneCycle is { } oneCycle)
-            {
-                return context.WithBaseLr(oneCycle.InitialLr(context.Group));
-            }
-
-            if (FirstCyclic is { } cyclic)
-            {
-                return context.WithBaseLr(context.InitialLrUnset ? cyclic.BaseLr[context.Group] : context.BaseLr);
-            }
-
-            return IsFirst ? context : context.WithBaseLr(context.BaseLr);
-        }
+        internal double BaseLr(in ScheduleContext context) =>
+            OneCycle is { } oneCycle ? oneCycle.InitialLr(context.Group)
+            : FirstCyclic is { } cyclic && context.InitialLrUnset ? cyclic.BaseLr[context.Group]
+            : context.BaseLr;
     }
 }

@@ -123,19 +123,7 @@ public sealed class SequentialLR : Schedule
     internal override double InitialMomentum(in ScheduleContext context)
     {
         var first = _schedules[0].Momentum(0, _order.For(context, 0));
-        if (!double.IsNaN(first))
-        {
-            return first;
-        }
-
-        var held = double.NaN;
-        for (var i = 0; i < _schedules.Length; i++)
-        {
-            var written = _schedules[i].InitialMomentum(_order.For(context, i));
-            held = double.IsNaN(written) ? held : written;
-        }
-
-        return held;
+        return double.IsNaN(first) ? _order.LastInitialMomentum(_schedules, context) : first;
     }
 
     /// <summary>What the active schedule writes, else what the one before wrote last (or the construction's).</summary>

@@ -8,22 +8,18 @@ namespace Anneal;
 /// <c>lr = base_lr * max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c>, <c>p = (t - W) / max(1, T - W)</c>;
 /// at step 0, 0 (or <c>base_lr</c> when W = 0). Give exactly one of <c>min_lr</c> and <c>min_lr_rate</c>.
 /// </summary>
-public sealed class CosineWithMinLr : HuggingFaceWarmupSchedule
+public sealed class CosineWithMinLr : HuggingFaceDecaySchedule
 {
     /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
     public const double DefaultNumCycles = 0.5;
 
     /// <summary>Creates the schedule.</summary>
     public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles, double? minLr = null, double? minLrRate = null)
-        : base(numWarmupSteps)
+        : base(numWarmupSteps, numTrainingSteps)
     {
-        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
         NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
         (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
     }
-
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
 
     /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
     public double NumCycles { get; }
@@ -38,9 +34,6 @@ public sealed class CosineWithMinLr : HuggingFaceWarmupSchedule
     public override string TypeName => "cosine_with_min_lr";
 
     /// <inheritdoc />
-    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
-
-    /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
     {
         var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
@@ -49,7 +42,7 @@ public sealed class CosineWithMinLr : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
-        HuggingFaceWarnings.Cosine(this, NumTrainingSteps, NumCycles, "the floor");
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between base_lr and the floor");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -122,20 +115,8 @@ public sealed class CosineWarmupWithMinLr : Schedule
     }
 
     /// <inheritdoc />
-    protected override IEnumerable<ScheduleWarning> OwnWarnings()
-    {
-        if (NumWarmupSteps >= NumTrainingSteps)
-        {
-            yield return new ScheduleWarning(
-                "num_warmup_steps",
-                $"({NumWarmupSteps}) >= num_training_steps ({NumTrainingSteps}): the decay ends before the warmup does; from step {NumWarmupSteps} the cosine's progress grows by 1 per step (it divides by max(1, num_training_steps - num_warmup_steps) = 1), so the learning rate jumps every step (between the floor and base_lr for num_cycles 0.5) (Hugging Face's formula)");
-        }
-
-        if (NumCycles == 0)
-        {
-            yield return new ScheduleWarning("num_cycles", $"is 0: the cosine never leaves its peak, so the learning rate is base_lr from step {NumWarmupSteps} on (Hugging Face's formula)");
-        }
-    }
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between the floor and base_lr");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)

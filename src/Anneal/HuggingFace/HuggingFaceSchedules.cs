@@ -23,23 +23,10 @@ public sealed class ConstantWithWarmup(long numWarmupSteps) : HuggingFaceWarmupS
 /// <c>lr(t) = base_lr * t / max(1, W)</c> for <c>t &lt; W</c>, else <c>base_lr * max(0, (T - t) / max(1, T - W))</c>;
 /// at step 0, 0 (or <c>base_lr</c> when W = 0). When W &gt;= T the decay is over at W: 0 from step W on (a warning).
 /// </summary>
-public sealed class LinearWithWarmup : HuggingFaceWarmupSchedule
+public sealed class LinearWithWarmup(long numWarmupSteps, long numTrainingSteps) : HuggingFaceDecaySchedule(numWarmupSteps, numTrainingSteps)
 {
-    /// <summary>Creates the schedule; <paramref name="numWarmupSteps"/> and <paramref name="numTrainingSteps"/> &gt;= 0.</summary>
-    public LinearWithWarmup(long numWarmupSteps, long numTrainingSteps)
-        : base(numWarmupSteps)
-    {
-        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
-    }
-
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
-
     /// <inheritdoc />
     public override string TypeName => "linear";
-
-    /// <inheritdoc />
-    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
 
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context) =>
@@ -47,7 +34,7 @@ public sealed class LinearWithWarmup : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
-        WarmupNotShorter(NumTrainingSteps, $"the learning rate is 0 from step {NumWarmupSteps} on") is { } w ? [w] : [];
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"the learning rate is 0 from step {NumWarmupSteps} on");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -62,30 +49,23 @@ public sealed class LinearWithWarmup : HuggingFaceWarmupSchedule
 /// <c>p = (t - W) / max(1, T - W)</c> and <c>c = num_cycles</c> (0.5: one half wave down to 0 at T; the wave continues past T);
 /// at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class CosineWithWarmup : HuggingFaceWarmupSchedule
+public sealed class CosineWithWarmup : HuggingFaceDecaySchedule
 {
     /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
     public const double DefaultNumCycles = 0.5;
 
     /// <summary>Creates the schedule; W, T &gt;= 0, <paramref name="numCycles"/> &gt;= 0.</summary>
     public CosineWithWarmup(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles)
-        : base(numWarmupSteps)
+        : base(numWarmupSteps, numTrainingSteps)
     {
-        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
         NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
     }
-
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
 
     /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
     public double NumCycles { get; }
 
     /// <inheritdoc />
     public override string TypeName => "cosine";
-
-    /// <inheritdoc />
-    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
 
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
@@ -96,7 +76,7 @@ public sealed class CosineWithWarmup : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
-        HuggingFaceWarnings.Cosine(this, NumTrainingSteps, NumCycles, "0");
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between base_lr and 0");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -112,30 +92,23 @@ public sealed class CosineWithWarmup : HuggingFaceWarmupSchedule
 /// cosine: <c>lr = base_lr * (1 + cos(pi ((c p) mod 1))) / 2</c> with <c>p = (t - W) / max(1, T - W)</c>, and 0 from
 /// <c>p &gt;= 1</c> on; at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class CosineWithHardRestarts : HuggingFaceWarmupSchedule
+public sealed class CosineWithHardRestarts : HuggingFaceDecaySchedule
 {
     /// <summary>The default <c>num_cycles</c>: 1.</summary>
     public const long DefaultNumCycles = 1;
 
     /// <summary>Creates the schedule; W, T &gt;= 0, <paramref name="numCycles"/> &gt;= 0.</summary>
     public CosineWithHardRestarts(long numWarmupSteps, long numTrainingSteps, long numCycles = DefaultNumCycles)
-        : base(numWarmupSteps)
+        : base(numWarmupSteps, numTrainingSteps)
     {
-        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
         NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
     }
-
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
 
     /// <summary>Number of half-cosine cycles (<c>num_cycles</c>).</summary>
     public long NumCycles { get; }
 
     /// <inheritdoc />
     public override string TypeName => "cosine_with_restarts";
-
-    /// <inheritdoc />
-    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
 
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
@@ -145,18 +118,9 @@ public sealed class CosineWithHardRestarts : HuggingFaceWarmupSchedule
     }
 
     /// <inheritdoc />
-    protected override IEnumerable<ScheduleWarning> OwnWarnings()
-    {
-        if (WarmupNotShorter(NumTrainingSteps, $"the learning rate is base_lr at step {NumWarmupSteps} and 0 from step {NumWarmupSteps + 1} on") is { } w)
-        {
-            yield return w;
-        }
-
-        if (NumCycles == 0)
-        {
-            yield return new ScheduleWarning("num_cycles", $"is 0: the cosine never leaves its peak, so the learning rate is base_lr until step {NumTrainingSteps} and 0 after (Hugging Face's formula)");
-        }
-    }
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"the learning rate is base_lr at step {NumWarmupSteps} and 0 from step {NumWarmupSteps + 1} on")
+            .Concat(HuggingFaceWarnings.ZeroCycles(NumCycles, $"the learning rate is base_lr until step {NumTrainingSteps} and 0 after"));
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -173,7 +137,7 @@ public sealed class CosineWithHardRestarts : HuggingFaceWarmupSchedule
 /// after, where L is the optimizer's default learning rate (group 0's); at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// T = W is rejected (transformers divides by T - W at step W); with W &gt; T the warmup ends at <c>lr_end / L</c> (a warning).
 /// </summary>
-public sealed class PolynomialDecayWithWarmup : HuggingFaceWarmupSchedule
+public sealed class PolynomialDecayWithWarmup : HuggingFaceDecaySchedule
 {
     /// <summary>The default <c>lr_end</c>: 1e-7.</summary>
     public const double DefaultLrEnd = 1e-7;
@@ -183,9 +147,8 @@ public sealed class PolynomialDecayWithWarmup : HuggingFaceWarmupSchedule
 
     /// <summary>Creates the schedule; W, T &gt;= 0 and T != W, <paramref name="lrEnd"/> and <paramref name="power"/> &gt;= 0.</summary>
     public PolynomialDecayWithWarmup(long numWarmupSteps, long numTrainingSteps, double lrEnd = DefaultLrEnd, double power = DefaultPower)
-        : base(numWarmupSteps)
+        : base(numWarmupSteps, numTrainingSteps)
     {
-        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
         if (numTrainingSteps == numWarmupSteps)
         {
             throw Preconditions.Fail(
@@ -197,9 +160,6 @@ public sealed class PolynomialDecayWithWarmup : HuggingFaceWarmupSchedule
         Power = Preconditions.NonNegative(power, "power");
     }
 
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
-
     /// <summary>Final learning rate, absolute (<c>lr_end</c>).</summary>
     public double LrEnd { get; }
 
@@ -208,9 +168,6 @@ public sealed class PolynomialDecayWithWarmup : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     public override string TypeName => "polynomial";
-
-    /// <inheritdoc />
-    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
 
     /// <inheritdoc />
     public override void ValidateGroups(IReadOnlyList<double> baseLrs)
@@ -236,7 +193,7 @@ public sealed class PolynomialDecayWithWarmup : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
-        WarmupNotShorter(NumTrainingSteps, $"from step {NumWarmupSteps} the learning rate is base_lr * lr_end / lr (lr: group 0's)") is { } w ? [w] : [];
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"from step {NumWarmupSteps} the learning rate is base_lr * lr_end / lr (lr: group 0's)");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -282,25 +239,5 @@ public sealed class InverseSqrt : HuggingFaceWarmupSchedule
     {
         spec["num_warmup_steps"] = NumWarmupSteps;
         spec["timescale"] = Timescale;
-    }
-}
-
-/// <summary>The warnings shared by Hugging Face's cosine schedules.</summary>
-internal static class HuggingFaceWarnings
-{
-    /// <summary>A warmup not shorter than training, and a cosine of zero cycles (<paramref name="floor"/>: the low end of the wave).</summary>
-    internal static IEnumerable<ScheduleWarning> Cosine(HuggingFaceWarmupSchedule schedule, long numTrainingSteps, double numCycles, string floor)
-    {
-        if (schedule.WarmupNotShorter(
-                numTrainingSteps,
-                $"from step {schedule.NumWarmupSteps} the cosine's progress grows by 1 per step (it divides by max(1, num_training_steps - num_warmup_steps) = 1), so the learning rate jumps every step (between base_lr and {floor} for num_cycles 0.5)") is { } w)
-        {
-            yield return w;
-        }
-
-        if (numCycles == 0)
-        {
-            yield return new ScheduleWarning("num_cycles", $"is 0: the cosine never leaves its peak, so the learning rate is base_lr from step {schedule.NumWarmupSteps} on (Hugging Face's formula)");
-        }
     }
 }

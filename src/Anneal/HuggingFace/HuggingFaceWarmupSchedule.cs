@@ -25,12 +25,4 @@ public abstract class HuggingFaceWarmupSchedule : Schedule
 
     /// <summary>The factor at <paramref name="step"/> &gt;= W (the step counted from 0, as transformers does).</summary>
     protected abstract double Decay(long step, in ScheduleContext context);
-
-    /// <summary>The warning when the warmup is as long as training or longer (<paramref name="effect"/>: what then happens).</summary>
-    internal ScheduleWarning? WarmupNotShorter(long numTrainingSteps, string effect) =>
-        NumWarmupSteps >= numTrainingSteps
-            ? new ScheduleWarning(
-                "num_warmup_steps",
-                $"({NumWarmupSteps}) >= num_training_steps ({numTrainingSteps}): the decay ends before the warmup does; {effect} (Hugging Face's formula)")
-            : null;
 }

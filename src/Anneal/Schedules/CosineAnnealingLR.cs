@@ -68,9 +68,13 @@ public sealed class CosineAnnealingLR : Schedule
     /// <summary>True at <c>t - 1 - T_max = 0 (mod 2 T_max)</c> (Python's modulo, never negative).</summary>
     private bool IsRecursionPole(long step)
     {
-        var offset = (Int128)step - 1 - TMax;
-        var period = (Int128)TMax * 2;
-        return (offset % period + period) % period == 0;
+        if (TMax > long.MaxValue / 2)
+        {
+            var wide = ((Int128)step - 1 - TMax) % ((Int128)TMax * 2);
+            return wide == 0;
+        }
+
+        return (step - 1 - TMax) % (TMax * 2) == 0; // a multiple of 2T is 0 in any sign convention
     }
 
     /// <inheritdoc />
