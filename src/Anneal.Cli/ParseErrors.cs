@@ -16,7 +16,7 @@ internal static class ParseErrors
             if (token.StartsWith('-'))
             {
                 var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
-                var suggestion = Suggest.Closest(token, names);
+                var suggestion = Suggestions.Closest(token, names);
                 return suggestion is null
                     ? $"unknown option '{token}' for '{path}'; {help}"
                     : $"unknown option '{token}' for '{path}' (did you mean '{suggestion}'?)";
@@ -24,7 +24,7 @@ internal static class ParseErrors
 
             if (command.Subcommands.Count > 0 && command.Arguments.Count == 0)
             {
-                var suggestion = Suggest.Closest(token, command.Subcommands.Select(c => c.Name));
+                var suggestion = Suggestions.Closest(token, command.Subcommands.Select(c => c.Name));
                 return suggestion is null
                     ? $"unknown command '{token}'; {help}"
                     : $"unknown command '{token}' (did you mean '{suggestion}'?)";

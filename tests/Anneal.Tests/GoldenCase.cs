@@ -21,20 +21,40 @@ public sealed record GoldenCase(string File, JsonObject Json)
         ["exp095"] = t => Math.Pow(0.95, t),
         ["inv_sqrt_plus1"] = t => 1 / Math.Sqrt(t + 1),
         ["warmup10"] = t => Math.Min(1.0, (t + 1) / 10.0),
+        ["const09"] = _ => 0.9,
+        ["zero"] = _ => 0.0,
     };
 
-    public Schedule Schedule()
+    public Schedule Schedule() => Build(Json["spec"]!.AsObject());
+
+    /// <summary>The spec as a schedule; LambdaLR / MultiplicativeLR nodes (anywhere) get the C# twin of their lambda key.</summary>
+    private Schedule Build(JsonObject spec)
     {
-        var spec = Json["spec"]!.AsObject();
-        var type = spec["type"]!.GetValue<string>();
-        if (type is "LambdaLR" or "MultiplicativeLR")
+        if (!HoldsLambda(spec))
         {
-            var f = Lambdas[Json["lambda"]!.GetValue<string>()];
-            return type == "LambdaLR" ? new LambdaLR(f) : new MultiplicativeLR(f);
+            return ScheduleSpec.Parse(spec.ToJsonString());
         }
 
-        return ScheduleSpec.Parse(spec.ToJsonString());
+        var type = spec["type"]!.GetValue<string>();
+        switch (type)
+        {
+            case "LambdaLR" or "MultiplicativeLR":
+                var f = Lambdas[(spec["lambda"] ?? Json["lambda"])!.GetValue<string>()];
+                return type == "LambdaLR" ? new LambdaLR(f) : new MultiplicativeLR(f);
+            case "ChainedScheduler":
+                return new ChainedScheduler([.. spec["schedulers"]!.AsArray().Select(c => Build(c!.AsObject()))]);
+            case "SequentialLR":
+                return new SequentialLR(
+                    [.. spec["schedulers"]!.AsArray().Select(c => Build(c!.AsObject()))],
+                    [.. spec["milestones"]!.AsArray().Select(m => m!.GetValue<long>())]);
+            default:
+                throw new InvalidOperationException($"{Name}: a lambda under {type}");
+        }
     }
+
+    private static bool HoldsLambda(JsonObject spec) =>
+        spec["type"]!.GetValue<string>() is "LambdaLR" or "MultiplicativeLR" ||
+        (spec["schedulers"] is JsonArray children && children.Any(c => HoldsLambda(c!.AsObject())));
 
     public ParamGroup[] Groups()
     {

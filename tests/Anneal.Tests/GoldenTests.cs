@@ -2,36 +2,66 @@ namespace Anneal.Tests;
 
 /// <summary>
 /// Every schedule against values dumped from real PyTorch 1.13 and from Hugging Face's formulas driven by PyTorch's
-/// LambdaLR (tools/golden/gen_golden.py). Tolerance: relative 1e-9, with an absolute floor of 1e-15 for values at 0.
+/// LambdaLR (tools/golden/gen_golden.py), every case and every value: ordinary configurations (pytorch.json,
+/// huggingface.json), degenerate ones PyTorch accepts and SequentialLR's construction-order effects (degenerate.json),
+/// every ordered pair of ChainedScheduler member types and a few longer chains (chained.json), Hugging Face's
+/// warmup-equals-training boundaries (huggingface.json, hf/boundary). Tolerance: relative 1e-9, with an absolute
+/// floor of 1e-15 for values at 0. Inputs PyTorch crashes on (rejected.json) are rejected with a message.
 /// </summary>
 public sealed class GoldenTests
 {
     private const double Relative = 1e-9;
     private const double Absolute = 1e-15;
 
-    /// <summary>
-    /// Cases where Anneal documents a different number on purpose. PyTorch chains CosineAnnealingLR with an eta_min
-    /// through its recursive form, which makes the result depend on call order; Anneal's ChainedScheduler is the
-    /// product of closed forms (see ChainedScheduler's docs and ChainedSchedulerTests).
-    /// </summary>
-    private static readonly HashSet<string> DocumentedDifferences = ["ChainedScheduler/cosine_multistep/adam"];
+    public static TheoryData<GoldenCase> PyTorch() => [.. GoldenCase.Load("pytorch.json")];
 
-    public static TheoryData<GoldenCase> PyTorch() => [.. GoldenCase.Load("pytorch.json").Where(c => !DocumentedDifferences.Contains(c.Name))];
+    public static TheoryData<GoldenCase> Degenerate() => [.. GoldenCase.Load("degenerate.json")];
+
+    public static TheoryData<GoldenCase> Chained() => [.. GoldenCase.Load("chained.json")];
 
     public static TheoryData<GoldenCase> HuggingFace() => [.. GoldenCase.Load("huggingface.json")];
+
+    public static TheoryData<GoldenCase> Rejected() => [.. GoldenCase.Load("rejected.json")];
 
     [Theory]
     [MemberData(nameof(PyTorch))]
     public void Matches_pytorch(GoldenCase golden) => Check(golden);
 
     [Theory]
+    [MemberData(nameof(Degenerate))]
+    public void Matches_pytorch_on_degenerate_inputs(GoldenCase golden) => Check(golden);
+
+    [Theory]
+    [MemberData(nameof(Chained))]
+    public void Matches_pytorch_chained(GoldenCase golden) => Check(golden);
+
+    [Theory]
     [MemberData(nameof(HuggingFace))]
     public void Matches_hugging_face(GoldenCase golden) => Check(golden);
+
+    [Theory]
+    [MemberData(nameof(Rejected))]
+    public void Rejects_what_pytorch_divides_by_zero_on(GoldenCase golden)
+    {
+        Assert.StartsWith(golden.Json["name"]!.GetValue<string>().StartsWith("ChainedScheduler", StringComparison.Ordinal) ? "TypeError" : "ZeroDivisionError", golden.Json["pytorch_raises"]!.GetValue<string>(), StringComparison.Ordinal);
+        var error = Assert.Throws<ScheduleArgumentException>(() => new Scheduler(golden.Schedule(), golden.Groups()));
+        Assert.NotEmpty(error.Parameter);
+        Assert.Contains("must", error.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chained_pairs_cover_every_ordered_pair_of_member_types()
+    {
+        var pairs = GoldenCase.Load("chained.json").Select(c => c.Name).Where(n => n.StartsWith("chain/", StringComparison.Ordinal) && n.Contains('+')).ToList();
+        var members = pairs.SelectMany(n => n["chain/".Length..].Split('+')).Distinct().ToList();
+        Assert.Equal(15, members.Count);
+        Assert.Equal(members.Count * (members.Count - 1), pairs.Count(n => n.Count(ch => ch == '+') == 1 && !n.Contains("nested", StringComparison.Ordinal)));
+    }
 
     [Fact]
     public void Golden_files_cover_every_spec_type()
     {
-        var covered = GoldenCase.Load("pytorch.json").Concat(GoldenCase.Load("huggingface.json"))
+        var covered = GoldenCase.Load("pytorch.json").Concat(GoldenCase.Load("huggingface.json")).Concat(GoldenCase.Load("degenerate.json"))
             .Select(c => c.Json["spec"]!["type"]!.GetValue<string>()).ToHashSet();
         var uncovered = ScheduleSpec.TypeNames.Except(covered)
             .Except(["warmup", "restarts", "ramp", "tokens", "reduce_lr_on_plateau"]);

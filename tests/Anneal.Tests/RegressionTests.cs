@@ -22,18 +22,13 @@ public sealed class RegressionTests
     }
 
     [Fact]
-    public void OneCycleLR_with_pct_start_1_never_writes_NaN()
+    public void OneCycleLR_with_pct_start_1_is_rejected_as_PyTorch_divides_by_zero_at_total_steps()
     {
-        var group = new ParamGroup(0.1, MomentumKind.Momentum, 0.9);
-        var scheduler = new Scheduler(new OneCycleLR(0.1, totalSteps: 10, pctStart: 1.0), [group]);
-        for (var t = 1; t <= 10; t++)
-        {
-            scheduler.Step();
-            Assert.False(double.IsNaN(group.LearningRate), $"lr at {t}");
-            Assert.False(double.IsNaN(group.Momentum), $"momentum at {t}");
-        }
-
-        Assert.Equal(0.1 / 25 / 1e4, group.LearningRate, 15);
+        // Anneal used to give 1.0 for a zero-length phase; PyTorch raises ZeroDivisionError at step total_steps.
+        var error = Assert.Throws<ScheduleArgumentException>(() => new OneCycleLR(0.1, totalSteps: 10, pctStart: 1.0));
+        Assert.Equal(
+            "pct_start must be < 1 without three_phase: the annealing phase would have zero length, and PyTorch divides by that length at step total_steps (was pct_start 1, total_steps 10)",
+            error.Message);
     }
 
     [Theory]

@@ -314,8 +314,8 @@ public sealed class SpecRoundTripTests
             "MultiplicativeLR holds a C# function and has no JSON spec form.",
             Assert.Throws<NotSupportedException>(() => ScheduleSpec.Write(new MultiplicativeLR(t => 0.9))).Message);
         Assert.Equal(
-            "CyclicLR with a C# scale_fn has no JSON spec form.",
-            Assert.Throws<NotSupportedException>(() => ScheduleSpec.Write(new CyclicLR(0.001, 0.1, x => 1.0, CyclicLR.ScaleMode.Cycle))).Message);
+            "CyclicLR holds a C# scale_fn and has no JSON spec form.",
+            Assert.Throws<NotSupportedException>(() => ScheduleSpec.Write(new CyclicLR(0.001, 0.1, x => 1.0, CyclicScaleMode.Cycle))).Message);
     }
 
     /// <summary>A metric sequence that improves, stalls and wobbles, so plateau schedules in both modes reduce.</summary>

@@ -43,6 +43,8 @@ LAMBDAS = {
     "exp095": lambda epoch: 0.95 ** epoch,
     "inv_sqrt_plus1": lambda epoch: 1.0 / math.sqrt(epoch + 1),
     "warmup10": lambda epoch: min(1.0, (epoch + 1) / 10),
+    "const09": lambda epoch: 0.9,
+    "zero": lambda epoch: 0.0,
 }
 
 
@@ -245,9 +247,16 @@ def make_optimizer(case):
     raise ValueError(case["optimizer"])
 
 
+HF_TYPES = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial",
+            "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay")
+
+
 def build_torch(spec, optimizer, case):
+    """Construct the scheduler tree on `optimizer` in PyTorch's order (children before their SequentialLR)."""
     kw = dict(spec)
     t = kw.pop("type")
+    if t in HF_TYPES:  # transformers' get_scheduler builds a LambdaLR around its lr_lambda
+        return L.LambdaLR(optimizer, hf_lambda(spec, optimizer))
     if t in ("SequentialLR", "ChainedScheduler"):
         children = [build_torch(c, optimizer, case) for c in kw.pop("schedulers")]
         if t == "ChainedScheduler":
@@ -255,11 +264,15 @@ def build_torch(spec, optimizer, case):
             return L.ChainedScheduler(children)
         return L.SequentialLR(optimizer, schedulers=children, **kw)
     if t in ("LambdaLR", "MultiplicativeLR"):
-        kw["lr_lambda"] = LAMBDAS[case["lambda"]]
+        kw["lr_lambda"] = LAMBDAS[kw.pop("lambda", None) or case["lambda"]]
+    if t == "reduce_lr_on_plateau":
+        t = "ReduceLROnPlateau"
     return getattr(L, t)(optimizer, **kw)
 
 
 def cycles_momentum(spec):
+    if spec["type"] in ("SequentialLR", "ChainedScheduler"):
+        return any(cycles_momentum(c) for c in spec["schedulers"])
     return spec["type"] in ("CyclicLR", "OneCycleLR") and spec.get("cycle_momentum", True)
 
 
@@ -274,15 +287,12 @@ def read(optimizer, what):
     return out
 
 
-def run_case(case, hf):
+def run_case(case):
     opt = make_optimizer(case)
     spec = case["spec"]
-    if hf:
-        sched = L.LambdaLR(opt, hf_lambda(spec, opt))
-    else:
-        sched = build_torch(spec, opt, case)
+    sched = build_torch(spec, opt, case)
     plateau = isinstance(sched, L.ReduceLROnPlateau)
-    mom = (not hf) and cycles_momentum(spec)
+    mom = cycles_momentum(spec)
     assert plateau == ("metrics" in case)
     lr_rows = [read(opt, "lr")]
     mom_rows = [read(opt, "momentum")] if mom else None
@@ -520,7 +530,222 @@ def hf_cases():
     C.append(case("hf/warmup_stable_decay/W4_D6_T16/1-sqrt_warmup_and_decay",
                   {"type": "warmup_stable_decay", "num_warmup_steps": 4, "num_decay_steps": 6, "num_training_steps": 16,
                    "warmup_type": "1-sqrt", "decay_type": "1-sqrt"}, 18, optimizer=A))
+
+    # Boundaries (issue 8, group 3): warmup end = decay start = training end, and warmups longer than training.
+    B = "hf/boundary/"
+    for t, extra in (("linear", {}), ("cosine", {}), ("cosine_with_restarts", {"num_cycles": 2}),
+                     ("cosine_with_min_lr", {"min_lr_rate": 0.1}), ("cosine_warmup_with_min_lr", {"min_lr_rate": 0.1})):
+        C.append(case(B + t + "/W5_T5", dict({"type": t, "num_warmup_steps": 5, "num_training_steps": 5}, **extra), 10, TWO, A))
+        C.append(case(B + t + "/W7_T5", dict({"type": t, "num_warmup_steps": 7, "num_training_steps": 5}, **extra), 11, optimizer=A))
+        C.append(case(B + t + "/W0_T0", dict({"type": t, "num_warmup_steps": 0, "num_training_steps": 0}, **extra), 4, optimizer=A))
+        C.append(case(B + t + "/W1_T1", dict({"type": t, "num_warmup_steps": 1, "num_training_steps": 1}, **extra), 4, optimizer=A))
+    C.append(case(B + "polynomial/W7_T5", {"type": "polynomial", "num_warmup_steps": 7, "num_training_steps": 5, "lr_end": 1e-3}, 10, TWO, A))
+    C.append(case(B + "polynomial/W4_T5", {"type": "polynomial", "num_warmup_steps": 4, "num_training_steps": 5, "lr_end": 1e-3, "power": 2.0}, 8, optimizer=A))
+    C.append(case(B + "constant_with_warmup/W1", {"type": "constant_with_warmup", "num_warmup_steps": 1}, 3, optimizer=A))
+    C.append(case(B + "inverse_sqrt/W1", {"type": "inverse_sqrt", "num_warmup_steps": 1}, 5, optimizer=A))
+    C.append(case(B + "warmup_stable_decay/W5_S0_D0", {"type": "warmup_stable_decay", "num_warmup_steps": 5, "num_decay_steps": 0,
+                                                        "num_training_steps": 5, "min_lr_ratio": 0.1}, 8, TWO, A))
+    C.append(case(B + "warmup_stable_decay/W5_D5_T5_stable_negative", {"type": "warmup_stable_decay", "num_warmup_steps": 5,
+                                                                       "num_decay_steps": 5, "num_training_steps": 5}, 10, optimizer=A))
+    C.append(case(B + "warmup_stable_decay/W5_D5_T8_decay_starts_part_way", {"type": "warmup_stable_decay", "num_warmup_steps": 5,
+                                                                              "num_decay_steps": 5, "num_training_steps": 8,
+                                                                              "decay_type": "linear", "min_lr_ratio": 0.1}, 12, optimizer=A))
+    C.append(case(B + "warmup_stable_decay/W4_S3_D0", {"type": "warmup_stable_decay", "num_warmup_steps": 4, "num_decay_steps": 0,
+                                                        "num_stable_steps": 3, "min_lr_ratio": 0.2}, 9, optimizer=A))
+    C.append(case(B + "warmup_stable_decay/W0_S0_D4", {"type": "warmup_stable_decay", "num_warmup_steps": 0, "num_decay_steps": 4,
+                                                        "num_stable_steps": 0, "decay_type": "1-sqrt"}, 6, optimizer=A))
+    # Degenerate values transformers accepts.
+    C.append(case("hf/degenerate/cosine/num_cycles0", {"type": "cosine", "num_warmup_steps": 2, "num_training_steps": 8, "num_cycles": 0.0}, 10, optimizer=A))
+    C.append(case("hf/degenerate/cosine_with_restarts/num_cycles0", {"type": "cosine_with_restarts", "num_warmup_steps": 2,
+                                                                     "num_training_steps": 8, "num_cycles": 0}, 10, optimizer=A))
+    C.append(case("hf/degenerate/cosine_with_min_lr/num_cycles0", {"type": "cosine_with_min_lr", "num_warmup_steps": 2,
+                                                                   "num_training_steps": 8, "num_cycles": 0.0, "min_lr_rate": 0.1}, 10, optimizer=A))
+    C.append(case("hf/degenerate/warmup_stable_decay/num_cycles0", {"type": "warmup_stable_decay", "num_warmup_steps": 2, "num_decay_steps": 4,
+                                                                    "num_stable_steps": 2, "num_cycles": 0.0, "min_lr_ratio": 0.1}, 10, optimizer=A))
     return C
+
+
+# ---------------------------------------------------------------------------------------------
+# Degenerate inputs PyTorch accepts (issue 8, group 2): zero lengths, zero factors, boundary values for
+# every type, and the construction-order effects of SequentialLR (initial_lr set by CyclicLR / OneCycleLR,
+# OneCycleLR's fields in the param groups, MultiplicativeLR continuing at a milestone).
+# ---------------------------------------------------------------------------------------------
+def degenerate_cases():
+    C = []
+    D = "degenerate/"
+    C.append(case(D + "ConstantLR/total_iters0", {"type": "ConstantLR", "factor": 0.5, "total_iters": 0}, 6, TWO))
+    C.append(case(D + "ConstantLR/factor0_total_iters0", {"type": "ConstantLR", "factor": 0.0, "total_iters": 0}, 4))
+    C.append(case(D + "ConstantLR/factor1", {"type": "ConstantLR", "factor": 1.0, "total_iters": 3}, 5))
+    C.append(case(D + "LinearLR/total_iters0", {"type": "LinearLR", "start_factor": 0.5, "end_factor": 1.0, "total_iters": 0}, 6, TWO))
+    C.append(case(D + "LinearLR/start0_total_iters0", {"type": "LinearLR", "start_factor": 0.0, "total_iters": 0}, 4))
+    C.append(case(D + "LinearLR/end0", {"type": "LinearLR", "start_factor": 1.0, "end_factor": 0.0, "total_iters": 4}, 7))
+    C.append(case(D + "LinearLR/total_iters1", {"type": "LinearLR", "start_factor": 0.25, "total_iters": 1}, 4))
+    C.append(case(D + "PolynomialLR/total_iters0", {"type": "PolynomialLR", "total_iters": 0, "power": 2.0}, 5, TWO))
+    C.append(case(D + "PolynomialLR/power0", {"type": "PolynomialLR", "total_iters": 4, "power": 0.0}, 6))
+    C.append(case(D + "PolynomialLR/total_iters1", {"type": "PolynomialLR", "total_iters": 1}, 4))
+    C.append(case(D + "ExponentialLR/gamma0", {"type": "ExponentialLR", "gamma": 0.0}, 5, TWO))
+    C.append(case(D + "ExponentialLR/gamma1.1", {"type": "ExponentialLR", "gamma": 1.1}, 8))
+    C.append(case(D + "StepLR/gamma0", {"type": "StepLR", "step_size": 3, "gamma": 0.0}, 8))
+    C.append(case(D + "StepLR/step_size1", {"type": "StepLR", "step_size": 1, "gamma": 0.5}, 6))
+    C.append(case(D + "MultiStepLR/gamma0_milestone0", {"type": "MultiStepLR", "milestones": [0, 4], "gamma": 0.0}, 6))
+    C.append(case(D + "MultiStepLR/milestone0", {"type": "MultiStepLR", "milestones": [0, 0, 3], "gamma": 0.5}, 6, TWO))
+    C.append(case(D + "MultiStepLR/no_milestones", {"type": "MultiStepLR", "milestones": []}, 4))
+    C.append(case(D + "CosineAnnealingLR/T_max1", {"type": "CosineAnnealingLR", "T_max": 1, "eta_min": 0.01}, 8, TWO))
+    C.append(case(D + "CosineAnnealingLR/eta_min_above_base", {"type": "CosineAnnealingLR", "T_max": 4, "eta_min": 0.2}, 10))
+    C.append(case(D + "CosineAnnealingWarmRestarts/T_0_1", {"type": "CosineAnnealingWarmRestarts", "T_0": 1, "T_mult": 2, "eta_min": 0.01}, 12))
+    cyc = {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 3}
+    C.append(case(D + "CyclicLR/step_size_down0", dict(cyc, step_size_down=0), 10))
+    C.append(case(D + "CyclicLR/exp_range_gamma0", dict(cyc, mode="exp_range", gamma=0.0), 8))
+    C.append(case(D + "CyclicLR/scale_mode_ignored", dict(cyc, mode="triangular2", scale_mode="iterations"), 12))
+    C.append(case(D + "CyclicLR/step_size_up1", {"type": "CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 1, "step_size_down": 1}, 5, TWO))
+    oc = {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10}
+    C.append(case(D + "OneCycleLR/pct_start0", dict(oc, pct_start=0.0), 10))
+    C.append(case(D + "OneCycleLR/pct_start_times_T_below_1", dict(oc, pct_start=0.05), 10))
+    C.append(case(D + "OneCycleLR/three_phase_pct0.9_backwards", dict(oc, pct_start=0.9, three_phase=True), 10))
+    C.append(case(D + "OneCycleLR/three_phase_last_phase_backwards_reached", dict(oc, pct_start=0.575, three_phase=True), 10))
+    C.append(case(D + "OneCycleLR/total_steps2", {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 2}, 2, TWO, "adam"))
+    C.append(case(D + "OneCycleLR/pct_start1_three_phase", dict(oc, pct_start=1.0, three_phase=True, anneal_strategy="linear"), 10))
+    m = [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5]
+    C.append(case(D + "ReduceLROnPlateau/factor0", {"type": "ReduceLROnPlateau", "factor": 0.0, "patience": 1, "min_lr": 0.001}, 8, metrics=m))
+    C.append(case(D + "LambdaLR/zero", {"type": "LambdaLR"}, 4, lam="zero"))
+
+    # SequentialLR: PyTorch's construction order and milestone restarts
+    Q = "sequential/"
+    C.append(case(Q + "ConstantLR_total_iters0_after_milestone", {"type": "SequentialLR", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 10},
+        {"type": "ConstantLR", "factor": 0.25, "total_iters": 0}], "milestones": [3]}, 7, TWO))
+    C.append(case(Q + "MultiplicativeLR_continues_at_milestone", {"type": "SequentialLR", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 10},
+        {"type": "MultiplicativeLR", "lambda": "const09"}], "milestones": [3]}, 8, TWO))
+    C.append(case(Q + "cosine_after_OneCycleLR_starts_at_its_initial_lr", {"type": "SequentialLR", "schedulers": [
+        {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10},
+        {"type": "CosineAnnealingLR", "T_max": 8}], "milestones": [10]}, 20, TWO))
+    C.append(case(Q + "warmup_before_OneCycleLR_runs_from_its_initial_lr", {"type": "SequentialLR", "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.2, "total_iters": 4},
+        {"type": "OneCycleLR", "max_lr": 0.05, "total_steps": 12}], "milestones": [4]}, 16, TWO))
+    C.append(case(Q + "cosine_first_from_OneCycleLR_initial_lr_past_T_max", {"type": "SequentialLR", "schedulers": [
+        {"type": "CosineAnnealingLR", "T_max": 3, "eta_min": 0.001},
+        {"type": "OneCycleLR", "max_lr": 0.05, "total_steps": 12}], "milestones": [9]}, 20))
+    C.append(case(Q + "exponential_after_CyclicLR_takes_its_base_lr", {"type": "SequentialLR", "schedulers": [
+        {"type": "CyclicLR", "base_lr": 0.002, "max_lr": 0.05, "step_size_up": 3},
+        {"type": "ExponentialLR", "gamma": 0.8}], "milestones": [6]}, 12))
+    C.append(case(Q + "two_OneCycleLR_share_the_groups_fields", {"type": "SequentialLR", "schedulers": [
+        {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10, "base_momentum": 0.8, "max_momentum": 0.9},
+        {"type": "OneCycleLR", "max_lr": 0.04, "total_steps": 10, "div_factor": 10.0}], "milestones": [10]}, 20))
+    C.append(case(Q + "lambda_after_OneCycleLR", {"type": "SequentialLR", "schedulers": [
+        {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 6, "cycle_momentum": False},
+        {"type": "LambdaLR", "lambda": "exp095"}], "milestones": [6]}, 10, optimizer="adam"))
+    C.append(case(Q + "hf_cosine_after_OneCycleLR", {"type": "SequentialLR", "schedulers": [
+        {"type": "OneCycleLR", "max_lr": [0.1, 0.02], "total_steps": 6},
+        {"type": "cosine", "num_warmup_steps": 0, "num_training_steps": 6}], "milestones": [6]}, 12, TWO))
+    # Momentum: constructing a cycling scheduler writes its step-0 momentum; a hand-over keeps the last one written.
+    C.append(case(Q + "momentum_of_a_later_OneCycleLR_from_step_0", {"type": "SequentialLR", "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.5, "total_iters": 3}, {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 5},
+        {"type": "ExponentialLR", "gamma": 0.9}], "milestones": [3, 8]}, 11, momentum=0.5))
+    C.append(case(Q + "momentum_held_after_OneCycleLR_until_CyclicLR", {"type": "SequentialLR", "schedulers": [
+        {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 5}, {"type": "ExponentialLR", "gamma": 0.9},
+        {"type": "CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2}], "milestones": [5, 8]}, 11, TWO, momentum=0.5))
+    C.append(case(Q + "chain_CyclicLR_and_SequentialLR_with_OneCycleLR", {"type": "ChainedScheduler", "schedulers": [
+        {"type": "CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2},
+        {"type": "SequentialLR", "schedulers": [{"type": "LinearLR", "start_factor": 0.5, "total_iters": 3},
+                                                {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 5}], "milestones": [3]}]}, 8, momentum=0.5))
+    return C
+
+
+# ---------------------------------------------------------------------------------------------
+# ChainedScheduler (issue 8, group 1): every ordered pair of different member types, two parameter
+# groups, PyTorch's chainable forms stepping on the group's current lr.
+# ---------------------------------------------------------------------------------------------
+CHAIN_MEMBERS = [
+    ("StepLR", {"type": "StepLR", "step_size": 3, "gamma": 0.5}),
+    ("MultiStepLR", {"type": "MultiStepLR", "milestones": [2, 5, 5, 9], "gamma": 0.5}),
+    ("ConstantLR", {"type": "ConstantLR", "factor": 0.5, "total_iters": 4}),
+    ("LinearLR", {"type": "LinearLR", "start_factor": 0.2, "end_factor": 1.0, "total_iters": 6}),
+    ("ExponentialLR", {"type": "ExponentialLR", "gamma": 0.9}),
+    ("PolynomialLR", {"type": "PolynomialLR", "total_iters": 8, "power": 2.0}),
+    ("CosineAnnealingLR", {"type": "CosineAnnealingLR", "T_max": 6}),
+    ("CosineAnnealingLR_eta", {"type": "CosineAnnealingLR", "T_max": 5, "eta_min": 0.002}),
+    ("CosineAnnealingWarmRestarts", {"type": "CosineAnnealingWarmRestarts", "T_0": 4, "T_mult": 2, "eta_min": 0.001}),
+    ("CyclicLR", {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01, "step_size_up": 3, "step_size_down": 5,
+                  "mode": "triangular2", "base_momentum": 0.8, "max_momentum": 0.9}),
+    ("OneCycleLR", {"type": "OneCycleLR", "max_lr": 0.05, "total_steps": 24, "pct_start": 0.25}),
+    ("LambdaLR", {"type": "LambdaLR", "lambda": "exp095"}),
+    ("MultiplicativeLR", {"type": "MultiplicativeLR", "lambda": "const09"}),
+    ("cosine_with_min_lr", {"type": "cosine_with_min_lr", "num_warmup_steps": 3, "num_training_steps": 20, "min_lr_rate": 0.1}),
+    ("SequentialLR", {"type": "SequentialLR", "schedulers": [
+        {"type": "LinearLR", "start_factor": 0.5, "total_iters": 3}, {"type": "ExponentialLR", "gamma": 0.85}], "milestones": [4]}),
+]
+
+
+def chained_cases():
+    C = []
+    for a, sa in CHAIN_MEMBERS:
+        for b, sb in CHAIN_MEMBERS:
+            if a != b:
+                C.append(case("chain/%s+%s" % (a, b), {"type": "ChainedScheduler", "schedulers": [sa, sb]}, 24, TWO))
+    M = dict(CHAIN_MEMBERS)
+    C.append(case("chain3/cosine_eta+StepLR+ConstantLR/adam",
+                  {"type": "ChainedScheduler", "schedulers": [M["CosineAnnealingLR_eta"], M["StepLR"], M["ConstantLR"]]},
+                  30, TWO, "adam"))
+    C.append(case("chain3/CyclicLR+cosine_past_T_max+OneCycleLR",
+                  {"type": "ChainedScheduler", "schedulers": [M["CyclicLR"], M["CosineAnnealingLR"], M["OneCycleLR"]]}, 24, TWO))
+    C.append(case("chain3/OneCycleLR+CyclicLR_lists+ExponentialLR/3groups",
+                  {"type": "ChainedScheduler", "schedulers": [
+                      M["OneCycleLR"],
+                      {"type": "CyclicLR", "base_lr": [0.001, 0.002, 0.003], "max_lr": [0.01, 0.02, 0.03], "step_size_up": 4,
+                       "cycle_momentum": False},
+                      M["ExponentialLR"]]}, 24, (0.1, 0.05, 0.01)))
+    C.append(case("chain/nested_chain",
+                  {"type": "ChainedScheduler", "schedulers": [
+                      M["ConstantLR"], {"type": "ChainedScheduler", "schedulers": [M["CosineAnnealingLR_eta"], M["LinearLR"]]}]}, 20, TWO))
+    C.append(case("chain/doc_example", {"type": "ChainedScheduler", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.1, "total_iters": 2}, {"type": "ExponentialLR", "gamma": 0.9}]}, 10, lrs=(1.0,)))
+    C.append(case("chain/cosine_eta_long_past_T_max", {"type": "ChainedScheduler", "schedulers": [
+        {"type": "CosineAnnealingLR", "T_max": 3, "eta_min": 0.01}, {"type": "MultiStepLR", "milestones": [4, 8], "gamma": 0.5}]}, 40, TWO))
+    return C
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs PyTorch / transformers accept at construction and then divide by zero on, or reject
+# (issue 8, group 4): Anneal rejects them up front. Recorded: the exception and the step it hit.
+# ---------------------------------------------------------------------------------------------
+def rejected_cases():
+    C = []
+    C.append(case("OneCycleLR/pct_start_times_total_steps_1", {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, 10))
+    C.append(case("OneCycleLR/pct_start1", {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10, "pct_start": 1.0}, 10))
+    C.append(case("OneCycleLR/three_phase_zero_last_phase", {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 10, "pct_start": 0.55,
+                                                              "three_phase": True}, 10))
+    C.append(case("ConstantLR/factor0", {"type": "ConstantLR", "factor": 0.0, "total_iters": 3}, 5))
+    C.append(case("LinearLR/start_factor0", {"type": "LinearLR", "start_factor": 0.0, "total_iters": 3}, 5))
+    C.append(case("StepLR/step_size0", {"type": "StepLR", "step_size": 0}, 3))
+    C.append(case("CosineAnnealingLR/T_max0", {"type": "CosineAnnealingLR", "T_max": 0}, 3))
+    C.append(case("CyclicLR/step_size_up0", {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 0, "step_size_down": 4}, 3))
+    C.append(case("SequentialLR/LinearLR_total_iters0_after_milestone", {"type": "SequentialLR", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 2}, {"type": "LinearLR", "total_iters": 0}], "milestones": [2]}, 4))
+    C.append(case("SequentialLR/PolynomialLR_total_iters0_after_milestone", {"type": "SequentialLR", "schedulers": [
+        {"type": "ConstantLR", "factor": 0.5, "total_iters": 2}, {"type": "PolynomialLR", "total_iters": 0}], "milestones": [2]}, 4))
+    C.append(case("ChainedScheduler/ReduceLROnPlateau", {"type": "ChainedScheduler", "schedulers": [
+        {"type": "ExponentialLR", "gamma": 0.9}, {"type": "ReduceLROnPlateau"}]}, 3))
+    C.append(case("hf/polynomial/W_equals_T", {"type": "polynomial", "num_warmup_steps": 5, "num_training_steps": 5}, 8))
+    C.append(case("hf/inverse_sqrt/timescale0", {"type": "inverse_sqrt", "num_warmup_steps": 2, "timescale": 0}, 4))
+    return C
+
+
+def run_rejected(c):
+    """Run the case until PyTorch raises; the case must raise (or it does not belong here)."""
+    opt = make_optimizer(c)
+    step = -1
+    try:
+        sched = build_torch(c["spec"], opt, c)
+        for step in range(c["steps"]):
+            opt.step()
+            sched.step()
+    except (ZeroDivisionError, TypeError, ValueError) as e:
+        out = dict(c)
+        out["pytorch_raises"] = "%s: %s" % (type(e).__name__, e)
+        out["at_step"] = step + 1
+        return out
+    raise AssertionError("PyTorch accepted " + c["name"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,8 +772,8 @@ def _dump(doc):
     return "{\n" + head + ',\n  "cases": [\n' + cases + "\n  ]\n}\n"
 
 
-def write(path, cases, hf):
-    results = [run_case(c, hf) for c in cases]
+def write(path, cases):
+    results = [run_case(c) for c in cases]
     names = [c["name"] for c in results]
     assert len(names) == len(set(names)), "duplicate case names"
     doc = {"generator": GENERATOR, "torch_version": torch.__version__, "cases": results}
@@ -628,13 +853,19 @@ def main():
     if "--facts" in sys.argv[1:]:
         facts()
     summary = []
-    for fname, cases, hf in (("pytorch.json", pytorch_cases(), False), ("huggingface.json", hf_cases(), True)):
+    for fname, cases in (("pytorch.json", pytorch_cases()), ("degenerate.json", degenerate_cases()),
+                         ("chained.json", chained_cases()), ("huggingface.json", hf_cases())):
         path = os.path.join(OUT_DIR, fname)
-        res = write(path, cases, hf)
+        res = write(path, cases)
         counts = {}
         for c in res:
             counts[c["spec"]["type"]] = counts.get(c["spec"]["type"], 0) + 1
         summary.append((fname, len(res), os.path.getsize(path), counts))
+    rejected = [run_rejected(c) for c in rejected_cases()]
+    path = os.path.join(OUT_DIR, "rejected.json")
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(_dump({"generator": GENERATOR, "torch_version": torch.__version__, "cases": rejected}))
+    summary.append(("rejected.json", len(rejected), os.path.getsize(path), {}))
     for fname, n, size, counts in summary:
         print("%s: %d cases, %d bytes" % (fname, n, size))
         for t, k in counts.items():

@@ -121,12 +121,17 @@ internal static class ScheduleCommand
         var betas = request.Betas is null ? null : Numbers.ParseList(request.Betas, "--betas", "0.9,0.999");
         var groups = OptimizerGroups.Create(lrs, request.Momentum, betas);
         var schedule = SpecInput.Parse(request.Spec);
-        CheckMaxStep(schedule, request.Steps);
+        CheckMaxStep(schedule, request.Steps, request.TokensPerStep);
         var metrics = request.MetricsPath is null ? null : MetricsFile.Read(request.MetricsPath);
         var start = request.StateIn is null ? null : StateFile.Read(request.StateIn, schedule, lrs, request.Steps);
         CheckMetrics(schedule, request, metrics, start?.Step ?? 0);
 
         var trace = ScheduleTrace.Run(schedule, groups, request.Steps, metrics, start, request.TokensPerStep);
+        foreach (var warning in schedule.Warnings)
+        {
+            context.Error.WriteLine($"warning: {warning}");
+        }
+
         var files = new OutputFiles();
         if (request.PlotPath is not null)
         {
@@ -155,16 +160,17 @@ internal static class ScheduleCommand
         return 0;
     }
 
-    private static void CheckMaxStep(Schedule schedule, long steps)
+    private static void CheckMaxStep(Schedule schedule, long steps, long tokensPerStep)
     {
-        if (schedule.MaxStep is not { } max || steps <= max)
+        if (schedule.MaxStepFor(tokensPerStep) is not { } max || steps <= max)
         {
             return;
         }
 
+        var inTokens = schedule.MaxStep != max ? $" at --tokens-per-step {tokensPerStep}" : "";
         throw new UsageException(schedule is OneCycleLR
             ? $"--steps {steps} exceeds OneCycleLR's total_steps ({max}); pass --steps {max} or less, or raise total_steps"
-            : $"--steps {steps} exceeds the last step {schedule.TypeName} is defined for ({max}, set by a OneCycleLR's total_steps); pass --steps {max} or less");
+            : $"--steps {steps} exceeds the last step {schedule.TypeName} is defined for ({max}, set by a OneCycleLR's total_steps{inTokens}); pass --steps {max} or less");
     }
 
     private static void CheckMetrics(Schedule schedule, ScheduleRequest request, double[]? metrics, long start)

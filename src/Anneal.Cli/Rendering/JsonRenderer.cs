@@ -42,17 +42,7 @@ internal static class JsonRenderer
         output.WriteLine("]}");
     }
 
-    private static string SpecJson(Schedule schedule)
-    {
-        try
-        {
-            return schedule.ToSpec().ToJsonString();
-        }
-        catch (NotSupportedException)
-        {
-            return "null";
-        }
-    }
+    private static string SpecJson(Schedule schedule) => schedule.HasJsonForm ? schedule.ToSpec().ToJsonString() : "null";
 
     private static string Array(IEnumerable<double> values) =>
         "[" + string.Join(',', values.Select(v => double.IsFinite(v) ? Numbers.Format(v) : $"\"{Numbers.Format(v)}\"")) + "]";

@@ -101,32 +101,7 @@ public static class SchedulePresets
 
     private static string Unknown(string name)
     {
-        var close = Names.OrderBy(n => Distance(n, name)).First();
-        var hint = Distance(close, name) <= 3 ? $" (did you mean '{close}'?)" : "";
+        var hint = Suggestions.Closest(name, Names) is { } close ? $" (did you mean '{close}'?)" : "";
         return $"--schedule: '{name}' is not a preset, a JSON spec or an existing file{hint}; presets: {string.Join(", ", Names)}";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 }

@@ -12,10 +12,7 @@ public sealed class Restarts : WrapperSchedule
         : base(schedule)
     {
         Period = Preconditions.Positive(period, "period");
-        if (Inner.MaxStep is { } max && max < period)
-        {
-            throw Preconditions.Fail("period", $"must be <= the schedule's last step {max} (was {period})");
-        }
+        CheckPeriod(0);
     }
 
     /// <summary>Steps between restarts (<c>period</c>).</summary>
@@ -25,18 +22,36 @@ public sealed class Restarts : WrapperSchedule
     public override string TypeName => "restarts";
 
     /// <inheritdoc />
-    public override double Evaluate(long step, in ScheduleContext context) => Inner.Evaluate(step % Period, context);
+    public override double Evaluate(long step, in ScheduleContext context) => Inner.Evaluate(step % Period, InnerContext(context));
 
     /// <inheritdoc />
-    public override double Momentum(long step, in ScheduleContext context) => Inner.Momentum(step % Period, context);
+    public override double Momentum(long step, in ScheduleContext context) => Inner.Momentum(step % Period, InnerContext(context));
+
+    internal override double InitialMomentum(in ScheduleContext context) => Inner.InitialMomentum(InnerContext(context));
+
+    internal override double HeldMomentum(long step, in ScheduleContext context) => Inner.HeldMomentum(step % Period, InnerContext(context));
 
     internal override void Observe(long step, double metric, StateStore states) =>
         Inner.Observe(step % Period, metric, states);
+
+    internal override void ValidateTokens(long tokensPerStep)
+    {
+        base.ValidateTokens(tokensPerStep);
+        CheckPeriod(tokensPerStep);
+    }
+
+    private void CheckPeriod(long tokensPerStep)
+    {
+        if (Inner.MaxStepFor(tokensPerStep) is { } max && max < Period)
+        {
+            throw Preconditions.Fail("period", $"must be <= the schedule's last step {max} (was {Period})");
+        }
+    }
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
     {
         spec["period"] = Period;
-        spec["schedule"] = Inner.ToSpec();
+        spec["schedule"] = SpecOf(Inner);
     }
 }

@@ -10,8 +10,11 @@ namespace Anneal;
 /// </summary>
 public sealed class Warmup : WrapperSchedule
 {
+    /// <summary>The default <c>start_factor</c>: 0, a warmup from zero as Hugging Face's.</summary>
+    public const double DefaultStartFactor = 0.0;
+
     /// <summary>Puts a warmup of <paramref name="numWarmupSteps"/> steps (&gt; 0) in front of <paramref name="schedule"/>.</summary>
-    public Warmup(long numWarmupSteps, Schedule schedule, double startFactor = 0.0)
+    public Warmup(long numWarmupSteps, Schedule schedule, double startFactor = DefaultStartFactor)
         : base(schedule)
     {
         NumWarmupSteps = Preconditions.Positive(numWarmupSteps, "num_warmup_steps");
@@ -28,16 +31,23 @@ public sealed class Warmup : WrapperSchedule
     public override string TypeName => "warmup";
 
     /// <inheritdoc />
-    public override long? MaxStep => Inner.MaxStep is { } max ? max + NumWarmupSteps : null;
+    public override long? MaxStepFor(long tokensPerStep) => Inner.MaxStepFor(tokensPerStep) is { } max ? max + NumWarmupSteps : null;
+
+    /// <inheritdoc />
+    public override long? HorizonFor(long tokensPerStep) => Inner.HorizonFor(tokensPerStep) is { } h ? h + NumWarmupSteps : null;
 
     /// <inheritdoc />
     public override double Evaluate(long step, in ScheduleContext context) => step < NumWarmupSteps
-        ? Inner.Evaluate(0, context) * (StartFactor + (1 - StartFactor) * step / NumWarmupSteps)
-        : Inner.Evaluate(step - NumWarmupSteps, context);
+        ? Inner.Evaluate(0, InnerContext(context)) * (StartFactor + (1 - StartFactor) * step / NumWarmupSteps)
+        : Inner.Evaluate(step - NumWarmupSteps, InnerContext(context));
 
     /// <inheritdoc />
     public override double Momentum(long step, in ScheduleContext context) =>
-        Inner.Momentum(Math.Max(0, step - NumWarmupSteps), context);
+        Inner.Momentum(Math.Max(0, step - NumWarmupSteps), InnerContext(context));
+
+    internal override double InitialMomentum(in ScheduleContext context) => Inner.InitialMomentum(InnerContext(context));
+
+    internal override double HeldMomentum(long step, in ScheduleContext context) => Inner.HeldMomentum(Math.Max(0, step - NumWarmupSteps), InnerContext(context));
 
     internal override void Observe(long step, double metric, StateStore states)
     {
@@ -52,6 +62,6 @@ public sealed class Warmup : WrapperSchedule
     {
         spec["num_warmup_steps"] = NumWarmupSteps;
         spec["start_factor"] = StartFactor;
-        spec["schedule"] = Inner.ToSpec();
+        spec["schedule"] = SpecOf(Inner);
     }
 }

@@ -16,12 +16,14 @@ public sealed class Scheduler
     private readonly bool _needsMetric;
     private readonly bool _cyclesMomentum;
     private readonly long? _maxStep;
+    private bool _momentumHeld;
 
     /// <summary>
     /// Binds <paramref name="schedule"/> to <paramref name="groups"/>; their current learning rates become the base
     /// learning rates (PyTorch's <c>initial_lr</c>), and step 0 is written.
     /// </summary>
     /// <exception cref="ScheduleArgumentException">A per-group list does not match the groups, or momentum cycling meets an optimizer without momentum.</exception>
+    /// <remarks>A <see cref="ChainedScheduler"/> is stepped with one step of its recurrence per <see cref="Step()"/>; <see cref="LoadState"/> replays it once from step 0.</remarks>
     public Scheduler(Schedule schedule, IReadOnlyList<IParamGroup> groups)
         : this(schedule, groups, null)
     {
@@ -40,12 +42,12 @@ public sealed class Scheduler
     public Scheduler(Schedule schedule, IReadOnlyList<IParamGroup> groups, IReadOnlyList<double>? baseLrs, long tokensPerStep)
     {
         TokensPerStep = Preconditions.NonNegative(tokensPerStep, "tokens_per_step");
+        Schedule = Preconditions.NotNull(schedule, "schedule");
         if (tokensPerStep == 0 && UsesTokens(schedule))
         {
             throw Preconditions.Fail("tokens_per_step", "must be given for a schedule measured in tokens (batch size x context x gradient accumulation)");
         }
 
-        Schedule = Preconditions.NotNull(schedule, "schedule");
         Preconditions.NotEmpty(groups, "groups");
         _groups = [.. groups];
         _baseLrs = baseLrs is null ? [.. groups.Select(g => g.LearningRate)] : [.. baseLrs];
@@ -65,17 +67,18 @@ public sealed class Scheduler
 
         _lastLrs = new double[_groups.Length];
         _lastMomenta = new double[_groups.Length];
-        _states = new StateStore(schedule, _baseLrs);
+        schedule.ValidateTokens(tokensPerStep);
+        _states = new StateStore(schedule, _baseLrs, tokensPerStep);
         _needsMetric = schedule.NeedsMetric;
         _cyclesMomentum = schedule.CyclesMomentum;
-        _maxStep = schedule is InTokens tokens ? tokens.InnerMaxStep(tokensPerStep) : schedule.MaxStep;
+        _maxStep = schedule.MaxStepFor(tokensPerStep);
         Array.Fill(_lastMomenta, double.NaN);
         Apply();
     }
 
     /// <summary>
     /// The last step the schedule is defined for (<c>OneCycleLR</c>'s <c>total_steps</c>; for a schedule measured in
-    /// tokens, its last whole step), or null; <see cref="Step()"/> past it throws.
+    /// tokens anywhere in the tree, its last whole step: <see cref="Schedule.MaxStepFor"/>), or null; <see cref="Step()"/> past it throws.
     /// </summary>
     public long? MaxStep => _maxStep;
 
@@ -166,6 +169,7 @@ public sealed class Scheduler
         _states.Load(state.Plateaus, _baseLrs.Length);
         state.BaseLearningRates.ToArray().CopyTo(_baseLrs, 0);
         StepCount = state.Step;
+        _momentumHeld = false;
         Apply();
     }
 
@@ -194,12 +198,21 @@ public sealed class Scheduler
             }
 
             var momentum = Schedule.Momentum(StepCount, context);
+            if (double.IsNaN(momentum) && !_momentumHeld)
+            {
+                // Nothing is written at this step: the group holds what PyTorch's construction (step 0) or the
+                // steps before a resumed one wrote last.
+                momentum = StepCount == 0 ? Schedule.InitialMomentum(context) : Schedule.HeldMomentum(StepCount, context);
+            }
+
             _lastMomenta[i] = momentum;
             if (!double.IsNaN(momentum))
             {
                 _groups[i].Momentum = momentum;
             }
         }
+
+        _momentumHeld = true;
     }
 }
 

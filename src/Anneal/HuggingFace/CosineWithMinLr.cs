@@ -8,22 +8,18 @@ namespace Anneal;
 /// <c>lr = base_lr * max(0, r + (1 - r)(1 + cos(2 pi c p))/2)</c>, <c>p = (t - W) / max(1, T - W)</c>;
 /// at step 0, 0 (or <c>base_lr</c> when W = 0). Give exactly one of <c>min_lr</c> and <c>min_lr_rate</c>.
 /// </summary>
-public sealed class CosineWithMinLr : Schedule
+public sealed class CosineWithMinLr : HuggingFaceDecaySchedule
 {
+    /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
+
     /// <summary>Creates the schedule.</summary>
-    public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null)
+    public CosineWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles, double? minLr = null, double? minLrRate = null)
+        : base(numWarmupSteps, numTrainingSteps)
     {
-        NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
-        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
         (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
     }
-
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; }
-
-    /// <summary>Total steps T (<c>num_training_steps</c>).</summary>
-    public long NumTrainingSteps { get; }
 
     /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
     public double NumCycles { get; }
@@ -38,16 +34,15 @@ public sealed class CosineWithMinLr : Schedule
     public override string TypeName => "cosine_with_min_lr";
 
     /// <inheritdoc />
-    public override double Evaluate(long step, in ScheduleContext context)
+    protected override double Decay(long step, in ScheduleContext context)
     {
-        if (step < NumWarmupSteps)
-        {
-            return context.BaseLr * ((double)step / Math.Max(1, NumWarmupSteps));
-        }
-
         var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
-        return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
+        return MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between base_lr and the floor");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -67,12 +62,15 @@ public sealed class CosineWithMinLr : Schedule
 /// </summary>
 public sealed class CosineWarmupWithMinLr : Schedule
 {
+    /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
+
     /// <summary>Creates the schedule.</summary>
-    public CosineWarmupWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5, double? minLr = null, double? minLrRate = null, double? warmupLrRate = null)
+    public CosineWarmupWithMinLr(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles, double? minLr = null, double? minLrRate = null, double? warmupLrRate = null)
     {
         NumWarmupSteps = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-        NumTrainingSteps = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
-        NumCycles = Preconditions.Positive(numCycles, "num_cycles");
+        NumTrainingSteps = Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
         (MinLr, MinLrRate) = MinLrChecks.ExactlyOne(minLr, minLrRate);
         WarmupLrRate = warmupLrRate is { } w ? Preconditions.InRange(w, 0, 1, "warmup_lr_rate") : null;
     }
@@ -99,6 +97,9 @@ public sealed class CosineWarmupWithMinLr : Schedule
     public override string TypeName => "cosine_warmup_with_min_lr";
 
     /// <inheritdoc />
+    public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
+
+    /// <inheritdoc />
     public override double Evaluate(long step, in ScheduleContext context)
     {
         double t = step, w = NumWarmupSteps, total = NumTrainingSteps;
@@ -112,6 +113,10 @@ public sealed class CosineWarmupWithMinLr : Schedule
         var progress = (t - w + 1.0) / Math.Max(1.0, total - w);
         return context.BaseLr * MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between the floor and base_lr");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)

@@ -6,16 +6,13 @@ namespace Anneal;
 /// Hugging Face <c>constant_with_warmup</c>: <c>lr(t) = base_lr * t / max(1, W)</c> for <c>t &lt; W</c>, then <c>base_lr</c>;
 /// at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class ConstantWithWarmup(long numWarmupSteps) : ComposedSchedule
+public sealed class ConstantWithWarmup(long numWarmupSteps) : HuggingFaceWarmupSchedule(numWarmupSteps)
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-
     /// <inheritdoc />
     public override string TypeName => "constant_with_warmup";
 
     /// <inheritdoc />
-    protected override Schedule Compose() => WithLinearWarmup(NumWarmupSteps, new Constant());
+    protected override double Decay(long step, in ScheduleContext context) => 1.0;
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec) => spec["num_warmup_steps"] = NumWarmupSteps;
@@ -24,22 +21,20 @@ public sealed class ConstantWithWarmup(long numWarmupSteps) : ComposedSchedule
 /// <summary>
 /// Hugging Face <c>linear</c>: linear warmup over W steps, then linear decay to 0 at T.
 /// <c>lr(t) = base_lr * t / max(1, W)</c> for <c>t &lt; W</c>, else <c>base_lr * max(0, (T - t) / max(1, T - W))</c>;
-/// at step 0, 0 (or <c>base_lr</c> when W = 0).
+/// at step 0, 0 (or <c>base_lr</c> when W = 0). When W &gt;= T the decay is over at W: 0 from step W on (a warning).
 /// </summary>
-public sealed class LinearWithWarmup(long numWarmupSteps, long numTrainingSteps) : ComposedSchedule
+public sealed class LinearWithWarmup(long numWarmupSteps, long numTrainingSteps) : HuggingFaceDecaySchedule(numWarmupSteps, numTrainingSteps)
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
-
-    /// <summary>Total steps T (<c>num_training_steps</c>), at least W.</summary>
-    public long NumTrainingSteps { get; } = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
-
     /// <inheritdoc />
     public override string TypeName => "linear";
 
     /// <inheritdoc />
-    protected override Schedule Compose() =>
-        WithLinearWarmup(NumWarmupSteps, new Ramp(NumTrainingSteps - NumWarmupSteps, 1, 0));
+    protected override double Decay(long step, in ScheduleContext context) =>
+        Math.Max(0.0, (double)(NumTrainingSteps - step) / Math.Max(1, NumTrainingSteps - NumWarmupSteps));
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"the learning rate is 0 from step {NumWarmupSteps} on");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -54,23 +49,34 @@ public sealed class LinearWithWarmup(long numWarmupSteps, long numTrainingSteps)
 /// <c>p = (t - W) / max(1, T - W)</c> and <c>c = num_cycles</c> (0.5: one half wave down to 0 at T; the wave continues past T);
 /// at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class CosineWithWarmup(long numWarmupSteps, long numTrainingSteps, double numCycles = 0.5) : ComposedSchedule
+public sealed class CosineWithWarmup : HuggingFaceDecaySchedule
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+    /// <summary>The default <c>num_cycles</c>: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
 
-    /// <summary>Total steps T (<c>num_training_steps</c>), at least W.</summary>
-    public long NumTrainingSteps { get; } = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
+    /// <summary>Creates the schedule; W, T &gt;= 0, <paramref name="numCycles"/> &gt;= 0.</summary>
+    public CosineWithWarmup(long numWarmupSteps, long numTrainingSteps, double numCycles = DefaultNumCycles)
+        : base(numWarmupSteps, numTrainingSteps)
+    {
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
+    }
 
     /// <summary>Waves of the cosine (<c>num_cycles</c>).</summary>
-    public double NumCycles { get; } = Preconditions.Positive(numCycles, "num_cycles");
+    public double NumCycles { get; }
 
     /// <inheritdoc />
     public override string TypeName => "cosine";
 
     /// <inheritdoc />
-    protected override Schedule Compose() => WithLinearWarmup(
-        NumWarmupSteps, new Ramp(NumTrainingSteps - NumWarmupSteps, 1, 0, RampShape.Cosine, NumCycles));
+    protected override double Decay(long step, in ScheduleContext context)
+    {
+        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        return Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress)));
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.Cosine(NumWarmupSteps, NumTrainingSteps, NumCycles, "between base_lr and 0");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -83,26 +89,38 @@ public sealed class CosineWithWarmup(long numWarmupSteps, long numTrainingSteps,
 
 /// <summary>
 /// Hugging Face <c>cosine_with_restarts</c>: linear warmup over W steps, then <c>num_cycles</c> hard restarts of a half
-/// cosine: <c>lr = base_lr * (1 + cos(pi ((c p) mod 1))) / 2</c> with <c>p = (t - W) / max(1, T - W)</c>, and 0 from T on;
-/// at step 0, 0 (or <c>base_lr</c> when W = 0).
+/// cosine: <c>lr = base_lr * (1 + cos(pi ((c p) mod 1))) / 2</c> with <c>p = (t - W) / max(1, T - W)</c>, and 0 from
+/// <c>p &gt;= 1</c> on; at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class CosineWithHardRestarts(long numWarmupSteps, long numTrainingSteps, long numCycles = 1) : ComposedSchedule
+public sealed class CosineWithHardRestarts : HuggingFaceDecaySchedule
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+    /// <summary>The default <c>num_cycles</c>: 1.</summary>
+    public const long DefaultNumCycles = 1;
 
-    /// <summary>Total steps T (<c>num_training_steps</c>), at least W.</summary>
-    public long NumTrainingSteps { get; } = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps);
+    /// <summary>Creates the schedule; W, T &gt;= 0, <paramref name="numCycles"/> &gt;= 0.</summary>
+    public CosineWithHardRestarts(long numWarmupSteps, long numTrainingSteps, long numCycles = DefaultNumCycles)
+        : base(numWarmupSteps, numTrainingSteps)
+    {
+        NumCycles = Preconditions.NonNegative(numCycles, "num_cycles");
+    }
 
     /// <summary>Number of half-cosine cycles (<c>num_cycles</c>).</summary>
-    public long NumCycles { get; } = Preconditions.Positive(numCycles, "num_cycles");
+    public long NumCycles { get; }
 
     /// <inheritdoc />
     public override string TypeName => "cosine_with_restarts";
 
     /// <inheritdoc />
-    protected override Schedule Compose() =>
-        WithLinearWarmup(NumWarmupSteps, new HardRestartsPiece(NumTrainingSteps - NumWarmupSteps, NumCycles));
+    protected override double Decay(long step, in ScheduleContext context)
+    {
+        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        return progress >= 1.0 ? 0.0 : Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * ((double)NumCycles * progress % 1.0))));
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"the learning rate is base_lr at step {NumWarmupSteps} and 0 from step {NumWarmupSteps + 1} on")
+            .Concat(HuggingFaceWarnings.ZeroCycles(NumCycles, $"the learning rate is base_lr until step {NumTrainingSteps} and 0 after"));
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -111,39 +129,42 @@ public sealed class CosineWithHardRestarts(long numWarmupSteps, long numTraining
         spec["num_training_steps"] = NumTrainingSteps;
         spec["num_cycles"] = NumCycles;
     }
-
-    private sealed class HardRestartsPiece(long steps, long cycles) : MultiplicativeSchedule
-    {
-        public override string TypeName => "cosine_with_restarts";
-
-        public override double Factor(long step)
-        {
-            var progress = (double)step / Math.Max(1, steps);
-            return progress >= 1.0 ? 0.0 : Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * (cycles * progress % 1.0))));
-        }
-
-        protected override void WriteSpec(JsonObject spec) => throw new NotSupportedException();
-    }
 }
 
 /// <summary>
 /// Hugging Face <c>polynomial</c>: linear warmup over W steps, then
 /// <c>lr = base_lr * ((L - lr_end) (1 - (t - W)/(T - W))^power + lr_end) / L</c> up to T and <c>base_lr * lr_end / L</c>
 /// after, where L is the optimizer's default learning rate (group 0's); at step 0, 0 (or <c>base_lr</c> when W = 0).
+/// T = W is rejected (transformers divides by T - W at step W); with W &gt; T the warmup ends at <c>lr_end / L</c> (a warning).
 /// </summary>
-public sealed class PolynomialDecayWithWarmup(long numWarmupSteps, long numTrainingSteps, double lrEnd = 1e-7, double power = 1.0) : ComposedSchedule
+public sealed class PolynomialDecayWithWarmup : HuggingFaceDecaySchedule
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+    /// <summary>The default <c>lr_end</c>: 1e-7.</summary>
+    public const double DefaultLrEnd = 1e-7;
 
-    /// <summary>Total steps T (<c>num_training_steps</c>), greater than W.</summary>
-    public long NumTrainingSteps { get; } = HuggingFaceChecks.Training(numTrainingSteps, numWarmupSteps, strict: true);
+    /// <summary>The default <c>power</c>: 1, a linear decay.</summary>
+    public const double DefaultPower = 1.0;
+
+    /// <summary>Creates the schedule; W, T &gt;= 0 and T != W, <paramref name="lrEnd"/> and <paramref name="power"/> &gt;= 0.</summary>
+    public PolynomialDecayWithWarmup(long numWarmupSteps, long numTrainingSteps, double lrEnd = DefaultLrEnd, double power = DefaultPower)
+        : base(numWarmupSteps, numTrainingSteps)
+    {
+        if (numTrainingSteps == numWarmupSteps)
+        {
+            throw Preconditions.Fail(
+                "num_training_steps",
+                $"must differ from num_warmup_steps ({numWarmupSteps}): Hugging Face's polynomial decay divides by num_training_steps - num_warmup_steps at step num_warmup_steps (was {numTrainingSteps})");
+        }
+
+        LrEnd = Preconditions.NonNegative(lrEnd, "lr_end");
+        Power = Preconditions.NonNegative(power, "power");
+    }
 
     /// <summary>Final learning rate, absolute (<c>lr_end</c>).</summary>
-    public double LrEnd { get; } = Preconditions.NonNegative(lrEnd, "lr_end");
+    public double LrEnd { get; }
 
     /// <summary>Exponent (<c>power</c>).</summary>
-    public double Power { get; } = Preconditions.NonNegative(power, "power");
+    public double Power { get; }
 
     /// <inheritdoc />
     public override string TypeName => "polynomial";
@@ -158,8 +179,21 @@ public sealed class PolynomialDecayWithWarmup(long numWarmupSteps, long numTrain
     }
 
     /// <inheritdoc />
-    protected override Schedule Compose() =>
-        WithLinearWarmup(NumWarmupSteps, new PolynomialPiece(NumTrainingSteps - NumWarmupSteps, LrEnd, Power));
+    protected override double Decay(long step, in ScheduleContext context)
+    {
+        var lrInit = context.DefaultLr;
+        if (step > NumTrainingSteps)
+        {
+            return LrEnd / lrInit;
+        }
+
+        var pctRemaining = 1 - (double)(step - NumWarmupSteps) / (NumTrainingSteps - NumWarmupSteps);
+        return ((lrInit - LrEnd) * Math.Pow(pctRemaining, Power) + LrEnd) / lrInit;
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings() =>
+        HuggingFaceWarnings.WarmupNotShorter(NumWarmupSteps, NumTrainingSteps, $"from step {NumWarmupSteps} the learning rate is base_lr * lr_end / lr (lr: group 0's)");
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
@@ -169,73 +203,41 @@ public sealed class PolynomialDecayWithWarmup(long numWarmupSteps, long numTrain
         spec["lr_end"] = LrEnd;
         spec["power"] = Power;
     }
-
-    private sealed class PolynomialPiece(long steps, double lrEnd, double power) : Schedule
-    {
-        public override string TypeName => "polynomial";
-
-        public override double Evaluate(long step, in ScheduleContext context)
-        {
-            var lrInit = context.DefaultLr;
-            if (step > steps)
-            {
-                return context.BaseLr * (lrEnd / lrInit);
-            }
-
-            var remaining = 1 - (double)step / steps;
-            return context.BaseLr * (((lrInit - lrEnd) * Math.Pow(remaining, power) + lrEnd) / lrInit);
-        }
-
-        protected override void WriteSpec(JsonObject spec) => throw new NotSupportedException();
-    }
 }
 
 /// <summary>
 /// Hugging Face <c>inverse_sqrt</c>: linear warmup over W steps, then <c>lr = base_lr / sqrt((t + s - W) / s)</c> with
 /// timescale <c>s</c> (default W, or 10000 when W = 0); at step 0, 0 (or <c>base_lr</c> when W = 0).
 /// </summary>
-public sealed class InverseSqrt(long numWarmupSteps, long? timescale = null) : ComposedSchedule
+public sealed class InverseSqrt : HuggingFaceWarmupSchedule
 {
-    /// <summary>Warmup steps W (<c>num_warmup_steps</c>).</summary>
-    public long NumWarmupSteps { get; } = Preconditions.NonNegative(numWarmupSteps, "num_warmup_steps");
+    /// <summary>The timescale when neither it nor a warmup is given: 10000.</summary>
+    public const long DefaultTimescale = 10_000;
+
+    /// <summary>Creates the schedule; W &gt;= 0, <paramref name="timescale"/> &gt; 0 (default W, or 10000 when W = 0).</summary>
+    public InverseSqrt(long numWarmupSteps, long? timescale = null)
+        : base(numWarmupSteps)
+    {
+        Timescale = Preconditions.Positive(timescale ?? (numWarmupSteps > 0 ? numWarmupSteps : DefaultTimescale), "timescale");
+    }
 
     /// <summary>Time scale s (<c>timescale</c>).</summary>
-    public long Timescale { get; } = Preconditions.Positive(timescale ?? (numWarmupSteps > 0 ? numWarmupSteps : 10_000), "timescale");
+    public long Timescale { get; }
 
     /// <inheritdoc />
     public override string TypeName => "inverse_sqrt";
 
     /// <inheritdoc />
-    protected override Schedule Compose() => WithLinearWarmup(NumWarmupSteps, new InverseSqrtPiece(Timescale));
+    protected override double Decay(long step, in ScheduleContext context)
+    {
+        var shift = Timescale - NumWarmupSteps;
+        return 1.0 / Math.Sqrt((double)(step + shift) / Timescale);
+    }
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
     {
         spec["num_warmup_steps"] = NumWarmupSteps;
         spec["timescale"] = Timescale;
-    }
-
-    private sealed class InverseSqrtPiece(long timescale) : MultiplicativeSchedule
-    {
-        public override string TypeName => "inverse_sqrt";
-
-        public override double Factor(long step) => 1.0 / Math.Sqrt((double)(step + timescale) / timescale);
-
-        protected override void WriteSpec(JsonObject spec) => throw new NotSupportedException();
-    }
-}
-
-internal static class HuggingFaceChecks
-{
-    /// <summary>Checks <c>num_training_steps</c> against the warmup: at least W, or more than W when <paramref name="strict"/>.</summary>
-    internal static long Training(long numTrainingSteps, long numWarmupSteps, bool strict = false)
-    {
-        Preconditions.NonNegative(numTrainingSteps, "num_training_steps");
-        return strict ? numTrainingSteps > numWarmupSteps
-                ? numTrainingSteps
-                : throw Preconditions.Fail("num_training_steps", $"must be > num_warmup_steps ({numWarmupSteps}) (was {numTrainingSteps})")
-            : numTrainingSteps >= numWarmupSteps
-                ? numTrainingSteps
-                : throw Preconditions.Fail("num_training_steps", $"must be >= num_warmup_steps ({numWarmupSteps}) (was {numTrainingSteps})");
     }
 }

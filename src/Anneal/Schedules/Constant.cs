@@ -8,8 +8,11 @@ namespace Anneal;
 /// </summary>
 public sealed class Constant : MultiplicativeSchedule
 {
+    /// <summary>The default <c>factor</c>: 1, Hugging Face's constant schedule.</summary>
+    public const double DefaultFactor = 1.0;
+
     /// <summary>Creates the schedule; <paramref name="factor"/> &gt;= 0.</summary>
-    public Constant(double factor = 1.0)
+    public Constant(double factor = DefaultFactor)
     {
         Value = Preconditions.NonNegative(factor, "factor");
     }
@@ -26,7 +29,7 @@ public sealed class Constant : MultiplicativeSchedule
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
     {
-        if (Value != 1.0)
+        if (Value != DefaultFactor)
         {
             spec["factor"] = Value;
         }

@@ -7,11 +7,18 @@ namespace Anneal;
 /// <c>T_0</c>, <c>T_0 T_mult</c>, <c>T_0 T_mult^2</c>, ... steps.
 /// <c>lr(t) = eta_min + (base_lr - eta_min) * (1 + cos(pi T_cur / T_i)) / 2</c>, where <c>T_i</c> is the length of
 /// the cycle holding <c>t</c> and <c>T_cur</c> the steps since it began; at step 0 and at each restart, <c>base_lr</c>.
+/// PyTorch has no chainable form for it: in a <see cref="ChainedScheduler"/> it sets this value outright.
 /// </summary>
 public sealed class CosineAnnealingWarmRestarts : Schedule
 {
+    /// <summary>PyTorch's default <c>T_mult</c>: 1.</summary>
+    public const long DefaultTMult = 1;
+
+    /// <summary>PyTorch's default <c>eta_min</c>: 0.</summary>
+    public const double DefaultEtaMin = 0;
+
     /// <summary>Creates the schedule; <c>T_0</c> &gt; 0, <c>T_mult</c> &gt;= 1, <c>eta_min</c> &gt;= 0.</summary>
-    public CosineAnnealingWarmRestarts(long t0, long tMult = 1, double etaMin = 0)
+    public CosineAnnealingWarmRestarts(long t0, long tMult = DefaultTMult, double etaMin = DefaultEtaMin)
     {
         T0 = Preconditions.Positive(t0, "T_0");
         TMult = Preconditions.GreaterOrEqual(tMult, 1, "T_mult");

@@ -4,7 +4,8 @@ namespace Anneal;
 
 /// <summary>
 /// PyTorch <c>LambdaLR</c>: <c>lr(t) = base_lr * lambda(t)</c> with a C# function per group (one for all, or one per
-/// group); at step 0, <c>base_lr * lambda(0)</c>. It holds code, so it has no JSON form.
+/// group); at step 0, <c>base_lr * lambda(0)</c>. It holds code, so it has no JSON form. PyTorch has no chainable
+/// form for it: in a <see cref="ChainedScheduler"/> it sets this value outright.
 /// </summary>
 public sealed class LambdaLR : Schedule
 {
@@ -40,6 +41,8 @@ public sealed class LambdaLR : Schedule
     }
 
     /// <inheritdoc />
-    protected override void WriteSpec(JsonObject spec) =>
-        throw new NotSupportedException("LambdaLR holds a C# function and has no JSON spec form.");
+    protected override string? CodeOnlyReason => "holds a C# function";
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "C# function";
 }

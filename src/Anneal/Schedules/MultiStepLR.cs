@@ -5,14 +5,17 @@ namespace Anneal;
 /// <summary>
 /// PyTorch <c>MultiStepLR</c>: piecewise-constant decay. <c>lr(t) = base_lr * gamma^n(t)</c> where <c>n(t)</c> counts the
 /// milestones <c>&lt;= t</c>, a milestone listed twice counting twice (as in PyTorch); at step 0, <c>base_lr</c>
-/// (times <c>gamma</c> per milestone at 0).
+/// (times <c>gamma</c> per milestone at 0). Chainable: multiplies by <c>gamma</c> per milestone equal to t.
 /// </summary>
 public sealed class MultiStepLR : MultiplicativeSchedule
 {
+    /// <summary>PyTorch's default <c>gamma</c>: 0.1.</summary>
+    public const double DefaultGamma = 0.1;
+
     private readonly long[] _sorted;
 
-    /// <summary>Creates the schedule. Milestones must be &gt;= 0 and may repeat; <paramref name="gamma"/> &gt; 0.</summary>
-    public MultiStepLR(IReadOnlyList<long> milestones, double gamma = 0.1)
+    /// <summary>Creates the schedule. Milestones must be &gt;= 0 and may repeat; <paramref name="gamma"/> &gt;= 0.</summary>
+    public MultiStepLR(IReadOnlyList<long> milestones, double gamma = DefaultGamma)
     {
         Preconditions.NotNull(milestones, "milestones");
         for (var i = 0; i < milestones.Count; i++)
@@ -22,7 +25,7 @@ public sealed class MultiStepLR : MultiplicativeSchedule
 
         Milestones = [.. milestones];
         _sorted = [.. milestones.Order()];
-        Gamma = Preconditions.Positive(gamma, "gamma");
+        Gamma = Preconditions.NonNegative(gamma, "gamma");
     }
 
     /// <summary>The milestones as given (<c>milestones</c>).</summary>
@@ -36,6 +39,16 @@ public sealed class MultiStepLR : MultiplicativeSchedule
 
     /// <inheritdoc />
     public override double Factor(long step) => Math.Pow(Gamma, CountAtOrBefore(_sorted, step));
+
+    /// <inheritdoc />
+    public override bool IsChainable => true;
+
+    /// <inheritdoc />
+    public override double Chain(long step, double currentLr, in ScheduleContext context)
+    {
+        var hits = CountAtOrBefore(_sorted, step) - (step == 0 ? 0 : CountAtOrBefore(_sorted, step - 1));
+        return hits == 0 ? currentLr : currentLr * Math.Pow(Gamma, hits);
+    }
 
     /// <summary>How many of the sorted <paramref name="sorted"/> are &lt;= <paramref name="step"/> (Python's <c>bisect_right</c>).</summary>
     internal static int CountAtOrBefore(long[] sorted, long step)
@@ -55,6 +68,15 @@ public sealed class MultiStepLR : MultiplicativeSchedule
         }
 
         return lo;
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings()
+    {
+        if (Gamma == 0 && _sorted.Length > 0)
+        {
+            yield return new ScheduleWarning("gamma", $"is 0: the learning rate drops to 0 at the first milestone ({_sorted[0]}) and stays there");
+        }
     }
 
     /// <inheritdoc />

@@ -6,6 +6,8 @@ namespace Anneal;
 /// PyTorch <c>MultiplicativeLR</c>: each step multiplies the learning rate by <c>lambda(t)</c>.
 /// Closed form <c>lr(t) = base_lr * prod_{i=1..t} lambda(i)</c>; at step 0, <c>base_lr</c>. The prefix products are
 /// memoised (the function must be pure), so driving it step by step costs O(1) per step. It has no JSON form.
+/// Chainable: multiplies the current learning rate by <c>lambda(t)</c> for t &gt; 0; after a <c>SequentialLR</c>
+/// milestone it continues from the learning rate there, as in PyTorch.
 /// </summary>
 public sealed class MultiplicativeLR : Schedule
 {
@@ -48,6 +50,20 @@ public sealed class MultiplicativeLR : Schedule
     }
 
     /// <inheritdoc />
+    public override bool IsChainable => true;
+
+    /// <inheritdoc />
+    public override double Chain(long step, double currentLr, in ScheduleContext context) =>
+        step > 0 ? currentLr * _lambdas[_lambdas.Length == 1 ? 0 : context.Group](step) : currentLr;
+
+    /// <inheritdoc />
+    internal override bool ReadsLrAtMilestone => true;
+
+    /// <inheritdoc />
+    internal override double AfterMilestone(long step, double lrAtMilestone, in ScheduleContext context) =>
+        EvaluateFrom(step, lrAtMilestone, context);
+
+    /// <inheritdoc />
     public override void ValidateGroups(IReadOnlyList<double> baseLrs)
     {
         if (_lambdas.Length != 1 && _lambdas.Length != baseLrs.Count)
@@ -57,6 +73,8 @@ public sealed class MultiplicativeLR : Schedule
     }
 
     /// <inheritdoc />
-    protected override void WriteSpec(JsonObject spec) =>
-        throw new NotSupportedException("MultiplicativeLR holds a C# function and has no JSON spec form.");
+    protected override string? CodeOnlyReason => "holds a C# function";
+
+    /// <inheritdoc />
+    protected override void WriteSpec(JsonObject spec) => spec["lr_lambda"] = "C# function";
 }

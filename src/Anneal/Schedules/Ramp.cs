@@ -17,21 +17,28 @@ public enum RampShape
 
 /// <summary>
 /// The building block of warmups and decays: a factor that moves from <c>from</c> to <c>to</c> over <c>num_steps</c>
-/// steps along a <see cref="RampShape"/>. With <c>p = min(t / max(1, num_steps), 1)</c> (cosine decays are not clamped,
+/// steps along a <see cref="RampShape"/>. With <c>p = min(t / num_steps, 1)</c> (cosine decays are not clamped,
 /// as in Hugging Face): rising (<c>from &lt;= to</c>) <c>lr = base_lr * (from + (to - from) g(p))</c>, falling
-/// <c>lr = base_lr * (to + (from - to) d(p))</c>. At step 0, <c>base_lr * from</c>.
+/// <c>lr = base_lr * (to + (from - to) d(p))</c>. At step 0, <c>base_lr * from</c>; a ramp of 0 steps is at its end,
+/// <c>base_lr * to</c>, from step 0.
 /// </summary>
 public sealed class Ramp : MultiplicativeSchedule
 {
     /// <summary>Creates a ramp; <paramref name="numSteps"/> &gt;= 0, factors &gt;= 0, <paramref name="numCycles"/> &gt; 0.</summary>
-    public Ramp(long numSteps, double from, double to, RampShape shape = RampShape.Linear, double numCycles = 0.5)
+    public Ramp(long numSteps, double from, double to, RampShape shape = DefaultShape, double numCycles = DefaultNumCycles)
     {
         NumSteps = Preconditions.NonNegative(numSteps, "num_steps");
         From = Preconditions.NonNegative(from, "from");
         To = Preconditions.NonNegative(to, "to");
-        Shape = shape;
+        Shape = Preconditions.Defined(shape, "shape");
         NumCycles = Preconditions.Positive(numCycles, "num_cycles");
     }
+
+    /// <summary>The default <c>shape</c>: linear.</summary>
+    public const RampShape DefaultShape = RampShape.Linear;
+
+    /// <summary>The default <c>num_cycles</c> of a falling cosine: 0.5, one half wave.</summary>
+    public const double DefaultNumCycles = 0.5;
 
     /// <summary>Length of the ramp (<c>num_steps</c>).</summary>
     public long NumSteps { get; }
@@ -52,9 +59,17 @@ public sealed class Ramp : MultiplicativeSchedule
     public override string TypeName => "ramp";
 
     /// <inheritdoc />
+    public override long? HorizonFor(long tokensPerStep) => NumSteps;
+
+    /// <inheritdoc />
     public override double Factor(long step)
     {
-        var p = (double)step / Math.Max(1, NumSteps);
+        if (NumSteps == 0)
+        {
+            return To;
+        }
+
+        var p = (double)step / NumSteps;
         if (From <= To)
         {
             p = Math.Min(p, 1.0);
@@ -81,30 +96,13 @@ public sealed class Ramp : MultiplicativeSchedule
         return Math.Max(0.0, d * (From - To) + To);
     }
 
-    /// <summary>The spelling of <paramref name="shape"/> in specs: <c>linear</c>, <c>cosine</c>, <c>1-sqrt</c>.</summary>
-    public static string ShapeName(RampShape shape) => shape switch
-    {
-        RampShape.Linear => "linear",
-        RampShape.Cosine => "cosine",
-        _ => "1-sqrt",
-    };
-
-    /// <summary>Parses <c>linear</c>, <c>cosine</c> or <c>1-sqrt</c>.</summary>
-    public static RampShape ParseShape(string value, string name) =>
-        Preconditions.OneOf(value, name, "linear", "cosine", "1-sqrt") switch
-        {
-            "linear" => RampShape.Linear,
-            "cosine" => RampShape.Cosine,
-            _ => RampShape.OneMinusSqrt,
-        };
-
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
     {
         spec["num_steps"] = NumSteps;
         spec["from"] = From;
         spec["to"] = To;
-        spec["shape"] = ShapeName(Shape);
+        spec["shape"] = SpecNames.Of(Shape);
         spec["num_cycles"] = NumCycles;
     }
 }

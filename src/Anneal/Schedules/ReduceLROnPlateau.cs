@@ -15,31 +15,57 @@ namespace Anneal;
 /// </remarks>
 public sealed class ReduceLROnPlateau : Schedule
 {
-    /// <summary>Creates the schedule with PyTorch's defaults.</summary>
+    /// <summary>PyTorch's default <c>mode</c>: min.</summary>
+    public const PlateauMode DefaultMode = PlateauMode.Min;
+
+    /// <summary>PyTorch's default <c>threshold_mode</c>: rel.</summary>
+    public const ThresholdMode DefaultThresholdMode = ThresholdMode.Rel;
+
+    /// <summary>PyTorch's default <c>factor</c>: 0.1.</summary>
+    public const double DefaultFactor = 0.1;
+
+    /// <summary>PyTorch's default <c>patience</c>: 10.</summary>
+    public const long DefaultPatience = 10;
+
+    /// <summary>PyTorch's default <c>threshold</c>: 1e-4.</summary>
+    public const double DefaultThreshold = 1e-4;
+
+    /// <summary>PyTorch's default <c>cooldown</c>: 0.</summary>
+    public const long DefaultCooldown = 0;
+
+    /// <summary>PyTorch's default <c>min_lr</c>: 0.</summary>
+    public const double DefaultMinLr = 0;
+
+    /// <summary>PyTorch's default <c>eps</c>: 1e-8.</summary>
+    public const double DefaultEps = 1e-8;
+
+    /// <summary>Creates the schedule with PyTorch's defaults; <paramref name="factor"/> in [0, 1).</summary>
     public ReduceLROnPlateau(
-        string mode = "min",
-        double factor = 0.1,
-        long patience = 10,
-        double threshold = 1e-4,
-        string thresholdMode = "rel",
-        long cooldown = 0,
+        PlateauMode mode = DefaultMode,
+        double factor = DefaultFactor,
+        long patience = DefaultPatience,
+        double threshold = DefaultThreshold,
+        ThresholdMode thresholdMode = DefaultThresholdMode,
+        long cooldown = DefaultCooldown,
         PerGroup? minLr = null,
-        double eps = 1e-8)
+        double eps = DefaultEps)
     {
-        Mode = Preconditions.OneOf(mode, "mode", "min", "max");
-        Factor = Preconditions.InOpen(factor, 0, 1, "factor");
+        Mode = Preconditions.Defined(mode, "mode");
+        Factor = Preconditions.Finite(factor, "factor") >= 0 && factor < 1
+            ? factor
+            : throw Preconditions.Fail("factor", $"must be >= 0 and < 1 (was {Preconditions.Format(factor)})");
         Patience = Preconditions.NonNegative(patience, "patience");
         Threshold = Preconditions.NonNegative(threshold, "threshold");
-        ThresholdMode = Preconditions.OneOf(thresholdMode, "threshold_mode", "rel", "abs");
+        ThresholdMode = Preconditions.Defined(thresholdMode, "threshold_mode");
         Cooldown = Preconditions.NonNegative(cooldown, "cooldown");
-        MinLr = (minLr ?? 0.0).Check("min_lr", Preconditions.NonNegative);
+        MinLr = (minLr ?? DefaultMinLr).Check("min_lr", Preconditions.NonNegative);
         Eps = Preconditions.NonNegative(eps, "eps");
     }
 
-    /// <summary><c>min</c>: lower is better; <c>max</c>: higher is better (<c>mode</c>).</summary>
-    public string Mode { get; }
+    /// <summary>Which direction is an improvement (<c>mode</c>).</summary>
+    public PlateauMode Mode { get; }
 
-    /// <summary>Multiplier at each reduction, in (0, 1) (<c>factor</c>).</summary>
+    /// <summary>Multiplier at each reduction, in [0, 1) (<c>factor</c>).</summary>
     public double Factor { get; }
 
     /// <summary>Steps without improvement tolerated before a reduction (<c>patience</c>).</summary>
@@ -48,8 +74,8 @@ public sealed class ReduceLROnPlateau : Schedule
     /// <summary>Least improvement that counts (<c>threshold</c>).</summary>
     public double Threshold { get; }
 
-    /// <summary><c>rel</c> or <c>abs</c> (<c>threshold_mode</c>).</summary>
-    public string ThresholdMode { get; }
+    /// <summary>Relative or absolute improvement (<c>threshold_mode</c>).</summary>
+    public ThresholdMode ThresholdMode { get; }
 
     /// <summary>Steps after a reduction during which bad steps do not count (<c>cooldown</c>).</summary>
     public long Cooldown { get; }
@@ -78,15 +104,15 @@ public sealed class ReduceLROnPlateau : Schedule
     /// <summary>True when <paramref name="metric"/> improves on <paramref name="best"/> by more than the threshold.</summary>
     public bool IsBetter(double metric, double best) => (Mode, ThresholdMode) switch
     {
-        ("min", "rel") => metric < best * (1 - Threshold),
-        ("min", _) => metric < best - Threshold,
-        ("max", "rel") => metric > best * (Threshold + 1),
+        (PlateauMode.Min, ThresholdMode.Rel) => metric < best * (1 - Threshold),
+        (PlateauMode.Min, _) => metric < best - Threshold,
+        (_, ThresholdMode.Rel) => metric > best * (Threshold + 1),
         _ => metric > best + Threshold,
     };
 
     /// <summary>The state before the first metric: every group at its base learning rate.</summary>
     public PlateauState InitialState(IReadOnlyList<double> baseLrs) =>
-        new(Mode == "min" ? double.PositiveInfinity : double.NegativeInfinity, 0, 0, 0, [.. baseLrs]);
+        new(Mode == PlateauMode.Min ? double.PositiveInfinity : double.NegativeInfinity, 0, 0, 0, [.. baseLrs]);
 
     /// <summary>The state after seeing <paramref name="metric"/>: PyTorch's <c>step(metrics)</c> as a pure function.</summary>
     public PlateauState Next(PlateauState state, double metric)
@@ -137,13 +163,22 @@ public sealed class ReduceLROnPlateau : Schedule
     public override void ValidateGroups(IReadOnlyList<double> baseLrs) => MinLr.CheckCount(baseLrs.Count, "min_lr");
 
     /// <inheritdoc />
+    protected override IEnumerable<ScheduleWarning> OwnWarnings()
+    {
+        if (Factor == 0)
+        {
+            yield return new ScheduleWarning("factor", "is 0: the first reduction sets the learning rate to min_lr");
+        }
+    }
+
+    /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)
     {
-        spec["mode"] = Mode;
+        spec["mode"] = SpecNames.Of(Mode);
         spec["factor"] = Factor;
         spec["patience"] = Patience;
         spec["threshold"] = Threshold;
-        spec["threshold_mode"] = ThresholdMode;
+        spec["threshold_mode"] = SpecNames.Of(ThresholdMode);
         spec["cooldown"] = Cooldown;
         spec["min_lr"] = MinLr.ToJson();
         spec["eps"] = Eps;

@@ -62,7 +62,7 @@ public static class ScheduleSpec
         var type = typeNode.GetValue<string>();
         if (!SpecTypes.All.TryGetValue(type, out var factory))
         {
-            var suggestion = Suggest.Closest(type, SpecTypes.All.Keys);
+            var suggestion = Suggestions.Closest(type, SpecTypes.All.Keys);
             throw new ScheduleArgumentException(typePath, suggestion is null
                 ? $"'{type}' is not a schedule type (known: {string.Join(", ", SpecTypes.All.Keys)})"
                 : $"'{type}' is not a schedule type (did you mean '{suggestion}'?)") { IsFullPath = true };

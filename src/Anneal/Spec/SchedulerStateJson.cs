@@ -6,8 +6,11 @@ namespace Anneal;
 
 /// <summary>
 /// Saves and loads a <see cref="SchedulerState"/> as JSON, together with the schedule's spec so that a state is never
-/// loaded into a different schedule. Doubles are written with round-trip precision (infinities as strings), so a
-/// resumed run continues bit for bit.
+/// loaded into a different schedule (compared as parsed specs, so a file written by an earlier version whose written
+/// spec lacked a parameter since added still matches). Doubles are written with round-trip precision (infinities as
+/// strings), so a resumed run continues bit for bit. The state is the step count, the base learning rates and the
+/// plateau states; a <see cref="ChainedScheduler"/>'s chained learning rate is not in it, because it is a function of
+/// those, recomputed exactly at load.
 /// </summary>
 public static class SchedulerStateJson
 {
@@ -32,13 +35,9 @@ public static class SchedulerStateJson
                 ["lrs"] = Numbers(p.LearningRates),
             })]),
         };
-        try
+        if (scheduler.Schedule.HasJsonForm)
         {
-            root["schedule"] = scheduler.Schedule.ToSpec();
-        }
-        catch (NotSupportedException)
-        {
-            // A schedule with C# functions has no spec to check against.
+            root["schedule"] = scheduler.Schedule.ToSpec(); // a schedule with C# functions has no spec to check against
         }
 
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -63,19 +62,10 @@ public static class SchedulerStateJson
             throw new ScheduleArgumentException("state.format", $"must be '{Format}'; pass a file written by SchedulerStateJson.Write (anneal: --state-out)");
         }
 
-        if (root["schedule"] is JsonObject saved)
+        if (root["schedule"] is JsonObject saved && schedule.HasJsonForm)
         {
-            string expected;
-            try
-            {
-                expected = schedule.ToSpec().ToJsonString();
-            }
-            catch (NotSupportedException)
-            {
-                expected = saved.ToJsonString();
-            }
-
-            if (saved.ToJsonString() != expected)
+            var expected = schedule.ToSpec().ToJsonString();
+            if (Canonical(saved) != expected)
             {
                 throw new ScheduleArgumentException("state.schedule", $"was saved for {saved.ToJsonString()} but the schedule is {expected}; resume with the same spec");
             }
@@ -102,6 +92,22 @@ public static class SchedulerStateJson
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {
             throw new ScheduleArgumentException("state", "is missing fields or has fields of the wrong type; pass a file written by SchedulerStateJson.Write (anneal: --state-out)");
+        }
+    }
+
+    /// <summary>
+    /// The saved spec as this version writes it: parsed and written again, so a state written before a parameter was
+    /// added to the written spec (with its default) still matches; the text as saved when it no longer parses.
+    /// </summary>
+    private static string Canonical(JsonObject saved)
+    {
+        try
+        {
+            return ScheduleSpec.Write(ScheduleSpec.Parse(saved.ToJsonString()));
+        }
+        catch (ScheduleArgumentException)
+        {
+            return saved.ToJsonString();
         }
     }
 

@@ -70,16 +70,19 @@ internal sealed class SpecReader
         };
     }
 
-    internal string String(string key, string fallback)
+    internal T Enum<T>(string key, Func<string, string, T> parse, T fallback) where T : struct, System.Enum =>
+        OptionalEnum(key, parse) ?? fallback;
+
+    internal T? OptionalEnum<T>(string key, Func<string, string, T> parse) where T : struct, System.Enum
     {
         var node = Get(key);
         if (node is null)
         {
-            return fallback;
+            return null;
         }
 
         return node.GetValueKind() == JsonValueKind.String
-            ? node.GetValue<string>()
+            ? parse(node.GetValue<string>(), key)
             : throw Fail(key, $"must be a string (was {Show(node)})");
     }
 
@@ -137,7 +140,7 @@ internal sealed class SpecReader
         {
             if (!_known.Contains(key))
             {
-                var suggestion = Suggest.Closest(key, _known.Where(k => k != "type"));
+                var suggestion = Suggestions.Closest(key, _known.Where(k => k != "type"));
                 throw Fail(key, suggestion is null
                     ? $"is not a parameter of {TypeName} (it takes {string.Join(", ", _known.Where(k => k != "type"))})"
                     : $"is not a parameter of {TypeName} (did you mean '{suggestion}'?)");
@@ -148,7 +151,7 @@ internal sealed class SpecReader
     private ScheduleArgumentException Required(string key)
     {
         var misspelled = _object.Select(p => p.Key)
-            .FirstOrDefault(k => !_known.Contains(k) && Suggest.Closest(k, [key]) is not null);
+            .FirstOrDefault(k => !_known.Contains(k) && Suggestions.Closest(k, [key]) is not null);
         return Fail(key, misspelled is null
             ? $"is required by {TypeName}"
             : $"is required by {TypeName} (found '{misspelled}': did you mean '{key}'?)");

@@ -37,22 +37,6 @@ internal static class Preconditions
             : throw Fail(name, $"must be between {Format(min)} and {Format(max)} (was {Format(value)})");
     }
 
-    internal static double InOpenClosed(double value, double min, double max, string name)
-    {
-        Finite(value, name);
-        return value > min && value <= max
-            ? value
-            : throw Fail(name, $"must be > {Format(min)} and <= {Format(max)} (was {Format(value)})");
-    }
-
-    internal static double InOpen(double value, double min, double max, string name)
-    {
-        Finite(value, name);
-        return value > min && value < max
-            ? value
-            : throw Fail(name, $"must be > {Format(min)} and < {Format(max)} (was {Format(value)})");
-    }
-
     internal static double GreaterOrEqual(double value, double min, string name)
     {
         Finite(value, name);
@@ -81,8 +65,6 @@ internal static class Preconditions
         return copy;
     }
 
-    internal static string OneOf(string value, string name, params string[] allowed) =>
-        Array.IndexOf(allowed, value) >= 0
-            ? value
-            : throw Fail(name, $"must be one of {string.Join(", ", allowed.Select(a => $"'{a}'"))} (was '{value}')");
+    internal static T Defined<T>(T value, string name) where T : struct, Enum =>
+        Enum.IsDefined(value) ? value : throw Fail(name, $"must be a {typeof(T).Name} (was {value})");
 }

@@ -1,10 +1,17 @@
 namespace Anneal;
 
-/// <summary>"Did you mean" for misspelled type and parameter names: the closest candidate by edit distance, if close.</summary>
-internal static class Suggest
+/// <summary>
+/// "Did you mean": the closest candidate to a misspelled name by edit distance (case-insensitive Levenshtein), if it is
+/// close: at most 2 edits, or a third of the candidate's length for long names. The one helper behind every
+/// did-you-mean of the spec parser, the <c>anneal</c> command line and the training presets.
+/// </summary>
+public static class Suggestions
 {
-    internal static string? Closest(string word, IEnumerable<string> candidates)
+    /// <summary>The candidate closest to <paramref name="word"/>, or null when none is close.</summary>
+    public static string? Closest(string word, IEnumerable<string> candidates)
     {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(candidates);
         string? best = null;
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
@@ -21,9 +28,11 @@ internal static class Suggest
         return best is not null && bestDistance <= Math.Max(2, best.Length / 3) ? best : null;
     }
 
-    /// <summary>Levenshtein distance.</summary>
-    internal static int Distance(string a, string b)
+    /// <summary>The Levenshtein distance between <paramref name="a"/> and <paramref name="b"/> (insertions, deletions, substitutions).</summary>
+    public static int Distance(string a, string b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
