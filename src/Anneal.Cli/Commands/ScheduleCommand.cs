@@ -76,29 +76,17 @@ internal static class ScheduleCommand
             CustomParser = r => OptionValues.NonNegativeLong(r, "--tokens-per-step"),
         };
 
-        var hfArgs = new Option<string>("--hf-args")
-        {
-            HelpName = "FILE.json",
-            Description = "A Hugging Face TrainingArguments JSON: the schedule, learning rate and step count transformers' Trainer would use (instead of SPEC).",
-        };
-        var nanoGptConfig = new Option<string>("--nanogpt-config")
-        {
-            HelpName = "FILE.json",
-            Description = "nanoGPT train.py settings as JSON (learning_rate, max_iters, decay_lr, warmup_iters, lr_decay_iters, min_lr): its get_lr (instead of SPEC).",
-        };
-        var stepsPerEpoch = new Option<long?>("--steps-per-epoch")
-        {
-            HelpName = "N",
-            Description = "Optimizer steps per epoch, for --hf-args without max_steps (num_train_epochs x N steps).",
-            CustomParser = r => OptionValues.NonNegativeLong(r, "--steps-per-epoch"),
-        };
+        var recipe = new RecipeOptions();
         var verbose = new Option<bool>("--verbose") { Description = "With a recipe: print what it became and the keys that were ignored (to standard error)." };
 
         var command = new Command("schedule", Description())
         {
-            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep,
-            hfArgs, nanoGptConfig, stepsPerEpoch, verbose,
+            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep, verbose,
         };
+        foreach (var option in recipe.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(parse => Execute(context, new ScheduleRequest(
             parse.GetRequiredValue(spec),
             parse.GetValue(steps),
@@ -113,9 +101,7 @@ internal static class ScheduleCommand
             parse.GetValue(tokensPerStep),
             parse.GetResult(spec) is { Tokens.Count: > 0 },
             parse.GetResult(steps) is { Implicit: false },
-            parse.GetValue(hfArgs),
-            parse.GetValue(nanoGptConfig),
-            parse.GetValue(stepsPerEpoch),
+            recipe.Read(parse),
             parse.GetValue(verbose))));
         return command;
     }
@@ -137,10 +123,10 @@ internal static class ScheduleCommand
             throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
         }
 
-        var recipe = RecipeInput.Read(request.HfArgs, request.NanoGptConfig, request.StepsPerEpoch);
-        if (recipe is not null)
+        ScheduleRecipe? recipe = null;
+        if (request.Recipe is ({ } given, var option))
         {
-            var option = request.HfArgs is not null ? "--hf-args" : "--nanogpt-config";
+            recipe = given;
             if (request.SpecGiven)
             {
                 throw new UsageException($"give SPEC or {option}, not both: the recipe is the schedule");
@@ -258,8 +244,6 @@ internal static class ScheduleCommand
         long TokensPerStep,
         bool SpecGiven,
         bool StepsGiven,
-        string? HfArgs,
-        string? NanoGptConfig,
-        long? StepsPerEpoch,
+        (ScheduleRecipe Recipe, string Option)? Recipe,
         bool Verbose);
 }
