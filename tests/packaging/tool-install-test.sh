@@ -29,6 +29,10 @@ native=$(dirname "$(find "$tools/.store" -name libtorch_cpu.so | head -1)")
 for f in libtorch_python.so libtorchbind_test.so libjitbackend_test.so libshm.so; do
   test ! -e "$native/$f" || { echo "FAIL: the tool ships $f"; exit 1; }
 done
+# The tool always ships the Debian 12-compatible copy of TorchSharp's library (AnnealTorchSharpNativeFix=always).
+if readelf -V "$native/libLibTorchSharp.so" | grep -q 'GLIBCXX_3\.4\.32'; then
+  echo "FAIL: the tool's libLibTorchSharp.so still needs GLIBCXX_3.4.32"; exit 1
+fi
 mkdir hidden
 mv "$native"/libtorch* "$native"/libc10.so "$native"/libgomp-*.so.1 "$native"/libLibTorchSharp.so hidden/
 status=0
