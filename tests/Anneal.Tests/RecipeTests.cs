@@ -40,6 +40,21 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void PlateauGetsItsKwargsAndNoWarmupAsInGetScheduler()
+    {
+        var recipe = ScheduleSpec.FromHuggingFaceArgs(
+            """{"lr_scheduler_type":"reduce_lr_on_plateau","lr_scheduler_kwargs":{"patience":2,"factor":0.5},"warmup_steps":5,"max_steps":10}""");
+
+        var plateau = Assert.IsType<ReduceLROnPlateau>(recipe.Schedule);
+        Assert.Equal(2, plateau.Patience);
+        Assert.Equal(0.5, plateau.Factor);
+        Assert.Equal(0, recipe.WarmupSteps);
+        Assert.Equal(
+            ["reduce_lr_on_plateau has no warmup in transformers: the 5 warmup steps are not used (use constant_with_warmup, or a warmup in front of the plateau)"],
+            recipe.Notes);
+    }
+
+    [Fact]
     public void NanoGptIgnoresItsModelAndDataSettings()
     {
         var recipe = ScheduleSpec.FromNanoGptConfig("""
