@@ -5,6 +5,7 @@
 # LRScheduler, and must print the learning rates `anneal schedule` prints ($2: the anneal command to compare with).
 # Also checks the nuspecs: Anneal has no dependencies, Anneal.TorchSharp none on a libtorch package.
 set -euo pipefail
+trap 'echo "FAIL: $(basename "$0") line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
 here=$(cd "$(dirname "$0")" && pwd)
 feed=$(cd "${1:?usage: consumer-test.sh FEED_DIR ANNEAL_COMMAND}" && pwd)
 anneal=${2:?usage: consumer-test.sh FEED_DIR ANNEAL_COMMAND}
@@ -12,13 +13,17 @@ version=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' "$here/../..
 work=$(mktemp -d /tmp/anneal-consumer.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# (Texts are read into variables before grep: with pipefail, `producer | grep -q` can fail when grep stops early.)
 nuspec() { unzip -p "$feed/$1.$version.nupkg" "$1.nuspec"; }
-if nuspec Anneal | grep -q '<dependency '; then echo "FAIL: the Anneal package has dependencies"; exit 1; fi
-if nuspec Anneal.TorchSharp | grep -qi 'dependency id="libtorch'; then echo "FAIL: Anneal.TorchSharp depends on a libtorch package"; exit 1; fi
-nuspec Anneal.TorchSharp | grep -q 'dependency id="TorchSharp"' || { echo "FAIL: Anneal.TorchSharp does not depend on TorchSharp"; exit 1; }
+core=$(nuspec Anneal)
+binding=$(nuspec Anneal.TorchSharp)
+if grep -q '<dependency ' <<<"$core"; then echo "FAIL: the Anneal package has dependencies"; exit 1; fi
+if grep -qi 'dependency id="libtorch' <<<"$binding"; then echo "FAIL: Anneal.TorchSharp depends on a libtorch package"; exit 1; fi
+grep -q 'dependency id="TorchSharp"' <<<"$binding" || { echo "FAIL: Anneal.TorchSharp does not depend on TorchSharp"; exit 1; }
 for id in Anneal Anneal.TorchSharp Anneal.TorchSharp.Debian12Fix Anneal.Cli; do
-  nuspec "$id" | grep -q '<readme>README.md</readme>' || { echo "FAIL: $id has no readme"; exit 1; }
-  nuspec "$id" | grep -q '<license type="expression">MIT</license>' || { echo "FAIL: $id has no license"; exit 1; }
+  text=$(nuspec "$id")
+  grep -q '<readme>README.md</readme>' <<<"$text" || { echo "FAIL: $id has no readme"; exit 1; }
+  grep -q '<license type="expression">MIT</license>' <<<"$text" || { echo "FAIL: $id has no license"; exit 1; }
 done
 echo "nuspecs: Anneal has no dependencies; Anneal.TorchSharp depends on Anneal and TorchSharp only; readme and MIT license on every package"
 
@@ -40,11 +45,13 @@ global=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: /
 cd "$app"
 dotnet build -c Release -nologo -v quiet -p:AnnealVersion="$version" -p:RestorePackagesPath="$packages" \
   -p:RestoreFallbackFolders="$global"
-ls "$packages" | grep -qx anneal || { echo "FAIL: Anneal was not restored from the local feed"; exit 1; }
+test -d "$packages/anneal/$version" || { echo "FAIL: Anneal was not restored from the local feed"; exit 1; }
 # On a libstdc++ without GLIBCXX_3.4.32 (Debian 12), the Debian12Fix package must have put a patched copy in bin/.
-stdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
-if [ -n "$stdcxx" ] && ! readelf -V "$stdcxx" | grep -q 'GLIBCXX_3\.4\.32'; then
-  if readelf -V bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so | grep -q 'GLIBCXX_3\.4\.32'; then
+stdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')
+system_versions=$(if [ -n "$stdcxx" ]; then readelf -V "$stdcxx"; fi)
+if [ -n "$stdcxx" ] && ! grep -q 'GLIBCXX_3\.4\.32' <<<"$system_versions"; then
+  needs=$(readelf -V bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so)
+  if grep -q 'GLIBCXX_3\.4\.32' <<<"$needs"; then
     echo "FAIL: $stdcxx lacks GLIBCXX_3.4.32 but the consumer's libLibTorchSharp.so still needs it"; exit 1
   fi
   echo "consumer: Anneal.TorchSharp.Debian12Fix patched libLibTorchSharp.so ($stdcxx lacks GLIBCXX_3.4.32)"

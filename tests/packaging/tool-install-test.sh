@@ -3,6 +3,7 @@
 # $2, then, from another directory, `anneal train` (a tiny run) and `anneal schedule`; then `anneal schedule` again
 # with libtorch's and TorchSharp's native libraries moved away (it must not need them). Prints package and install sizes.
 set -euo pipefail
+trap 'echo "FAIL: $(basename "$0") line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
 here=$(cd "$(dirname "$0")" && pwd)
 feed=$(cd "${1:?usage: tool-install-test.sh FEED_DIR TOOL_PATH}" && pwd)
 tools=${2:?usage: tool-install-test.sh FEED_DIR TOOL_PATH}
@@ -25,12 +26,13 @@ test -s tiny/summary.json && test -s tiny/metrics.csv && test -s tiny/checkpoint
   || { ls -la tiny; echo "FAIL: the run directory is incomplete"; exit 1; }
 echo "tool: anneal train (4 steps) from $work wrote $(ls tiny | tr '\n' ' ')"
 
-native=$(dirname "$(find "$tools/.store" -name libtorch_cpu.so | head -1)")
+native=$(dirname "$(find "$tools/.store" -name libtorch_cpu.so -print -quit)")
 for f in libtorch_python.so libtorchbind_test.so libjitbackend_test.so libshm.so; do
   test ! -e "$native/$f" || { echo "FAIL: the tool ships $f"; exit 1; }
 done
 # The tool always ships the Debian 12-compatible copy of TorchSharp's library (AnnealTorchSharpNativeFix=always).
-if readelf -V "$native/libLibTorchSharp.so" | grep -q 'GLIBCXX_3\.4\.32'; then
+needs=$(readelf -V "$native/libLibTorchSharp.so")
+if grep -q 'GLIBCXX_3\.4\.32' <<<"$needs"; then
   echo "FAIL: the tool's libLibTorchSharp.so still needs GLIBCXX_3.4.32"; exit 1
 fi
 mkdir hidden
