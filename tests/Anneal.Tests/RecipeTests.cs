@@ -55,6 +55,17 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void ADegenerateRecipeKeepsTheScheduleWarning()
+    {
+        // transformers accepts max_steps < warmup + decay (a negative stable phase); so does Anneal, with a warning.
+        var recipe = ScheduleSpec.FromHuggingFaceArgs(
+            """{"max_steps": 10, "lr_scheduler_type": "warmup_stable_decay", "lr_scheduler_kwargs": {"num_decay_steps": 20}}""");
+
+        Assert.Equal(10, recipe.TrainingSteps);
+        Assert.Contains(recipe.Schedule.Warnings, w => w.ToString().Contains("num_warmup_steps + num_decay_steps (20)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void NanoGptIgnoresItsModelAndDataSettings()
     {
         var recipe = ScheduleSpec.FromNanoGptConfig("""
@@ -95,8 +106,8 @@ public sealed class RecipeTests
             "num_decay_steps is required by warmup_stable_decay"
         },
         {
-            """{"max_steps": 10, "lr_scheduler_type": "warmup_stable_decay", "lr_scheduler_kwargs": {"num_decay_steps": 20}}""",
-            "max_steps must be >= num_warmup_steps + num_decay_steps (20) (was 10)"
+            """{"max_steps": 10, "lr_scheduler_type": "polynomial", "lr_scheduler_kwargs": {"power": "2"}}""",
+            "lr_scheduler_kwargs.power must be a number (was \"2\")"
         },
         { """{"num_train_epochs": 3}""", "steps_per_epoch must be given to turn num_train_epochs (3) into optimizer steps, as max_steps is not set (-1); or set max_steps" },
         { """{"max_steps": 10, "learning_rate": "2e-5"}""", "learning_rate must be a number (was \"2e-5\")" },

@@ -32,10 +32,15 @@ internal static class HuggingFaceArgs
         var notes = new List<string>();
         var r = new SpecReader(args, "", What);
         var lr = Preconditions.NonNegative(r.Double("learning_rate", 5e-5), "learning_rate");
-        var type = r.String("lr_scheduler_type", "linear");
+        var type = args["lr_scheduler_type"] switch
+        {
+            null => "linear",
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            var other => throw new ScheduleArgumentException("lr_scheduler_type", $"must be a string such as \"cosine\" (was {SpecReader.Show(other)})"),
+        };
         if (!SchedulerTypes.Contains(type))
         {
-            var suggestion = Suggest.Closest(type, SchedulerTypes);
+            var suggestion = Suggestions.Closest(type, SchedulerTypes);
             throw new ScheduleArgumentException("lr_scheduler_type", suggestion is null
                 ? $"'{type}' is not a transformers scheduler type (known: {string.Join(", ", SchedulerTypes)})"
                 : $"'{type}' is not a transformers scheduler type (did you mean '{suggestion}'?)");

@@ -37,7 +37,7 @@ internal static class RecipeJson
                 continue;
             }
 
-            if (!otherKeys.Contains(key) && Suggest.Closest(key, scheduleKeys) is { } suggestion)
+            if (!otherKeys.Contains(key) && Suggestions.Closest(key, scheduleKeys) is { } suggestion)
             {
                 throw new ScheduleArgumentException(key, $"is not a {what} setting (did you mean '{suggestion}'?)");
             }
