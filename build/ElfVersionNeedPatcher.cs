@@ -1013,6 +1013,12 @@ namespace Anneal.Build
         /// <summary>A directory never written to (the NuGet package root).</summary>
         public string ForbiddenDirectory { get; set; } = "";
 
+        /// <summary>
+        /// Patch whatever this machine's libstdc++ defines, on any build OS: for outputs that run on other machines (the
+        /// anneal tool package). The copy then needs only the replacement version, which every newer libstdc++ defines.
+        /// </summary>
+        public bool Always { get; set; }
+
         /// <summary>The AnnealPatchedPath of every file that was patched (written now or already up to date).</summary>
         [Microsoft.Build.Framework.Output]
         public string[] PatchedFiles { get; set; } = new string[0];
@@ -1022,12 +1028,12 @@ namespace Anneal.Build
         {
             List<string> patched = new List<string>();
             PatchedFiles = patched.ToArray();
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || Files.Length == 0)
+            if ((!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !Always) || Files.Length == 0)
             {
                 return true;
             }
 
-            string? system = SystemLibrary;
+            string? system = Always ? "(any system: AnnealTorchSharpNativeFix is 'always')" : SystemLibrary;
             if (string.IsNullOrEmpty(system))
             {
                 byte[] header = new byte[64];
@@ -1045,16 +1051,19 @@ namespace Anneal.Build
                 system = ElfVersionNeedPatcher.FindSystemLibrary(ElfVersionNeedPatcher.LibStdCxx, ElfVersionNeedPatcher.Machine(header));
             }
 
-            if (system == null || !File.Exists(system))
+            if (!Always && (system == null || !File.Exists(system)))
             {
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "No system {0} found; TorchSharp's native library is left as it is.", ElfVersionNeedPatcher.LibStdCxx);
                 return true;
             }
 
-            SystemLibraryVerdict verdict;
+            SystemLibraryVerdict verdict = SystemLibraryVerdict.NeedsPatch;
             try
             {
-                verdict = ElfVersionNeedPatcher.CheckSystemLibrary(File.ReadAllBytes(system), MissingVersion, ReplacementVersion);
+                if (!Always)
+                {
+                    verdict = ElfVersionNeedPatcher.CheckSystemLibrary(File.ReadAllBytes(system!), MissingVersion, ReplacementVersion);
+                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

@@ -14,7 +14,7 @@ public static class TorchRuntime
     /// <summary>The file name of TorchSharp's native library on Linux.</summary>
     public const string NativeLibraryFileName = "libLibTorchSharp.so";
 
-    private static readonly Lock Gate = new();
+    private static readonly object Gate = new();
     private static volatile bool loaded;
 
     /// <summary>
@@ -80,10 +80,10 @@ public static class TorchRuntime
         if (!cuda.is_available())
         {
             throw new InvalidOperationException(
-                $"Device '{name}' was requested but CUDA is not available. This build references the CPU-only libtorch "
-                + "package (libtorch-cpu-linux-x64). To train on a GPU, reference a CUDA backend package instead "
-                + "(on Linux libtorch-cuda-12.8-linux-x64, or the libtorch-cuda-12.8 meta package; never together with "
-                + "libtorch-cpu-linux-x64) and run on a machine with an NVIDIA GPU and driver. Use 'cpu' otherwise.");
+                $"Device '{name}' was requested but CUDA is not available: the referenced libtorch package is a CPU "
+                + "build (libtorch-cpu-*), or no NVIDIA GPU and driver are present. To train on a GPU, reference a CUDA "
+                + "backend package instead (on Linux libtorch-cuda-12.8-linux-x64, or the libtorch-cuda-12.8 meta package; "
+                + "never together with a libtorch-cpu package) and run on a machine with an NVIDIA GPU and driver. Use 'cpu' otherwise.");
         }
 
         int count = cuda.device_count();
@@ -114,16 +114,20 @@ public static class TorchRuntime
         }
 
         string where = path ?? $"{NativeLibraryFileName} (not found under {AppContext.BaseDirectory})";
+        string baseMessage = original.GetBaseException().Message;
+        string cause = loaderError.Contains("GLIBCXX", StringComparison.Ordinal)
+            ? " The system libstdc++ is older than GCC 13's (Debian 12 has GCC 12's) and lacks GLIBCXX_3.4.32, which "
+              + "TorchSharp 0.107 requires. Fix: reference the package Anneal.TorchSharp.Debian12Fix (a build-time patch of "
+              + "the copy in the output directory; in this repository the build does it) and rebuild with 'dotnet build' "
+              + "(not a copy of another machine's output), or install a newer libstdc++. See docs/torchsharp-on-debian12.md."
+            : " Reference exactly one libtorch package for this platform next to TorchSharp: libtorch-cpu-linux-x64 "
+              + "(or libtorch-cpu-win-x64, libtorch-cpu-osx-arm64) for the CPU, libtorch-cuda-12.8-linux-x64 (or the "
+              + "libtorch-cuda-12.8 meta package) for NVIDIA GPUs. On Debian 12 also reference Anneal.TorchSharp.Debian12Fix.";
         string message =
             $"TorchSharp's native library {where} could not be loaded"
-            + (loaderError.Length > 0 ? $": {loaderError}" : ".")
-            + " On Linux the usual cause is a system libstdc++ older than GCC 13 (Debian 12 has GCC 12's) that lacks "
-            + "GLIBCXX_3.4.32, which TorchSharp 0.107 requires. The build should have patched the copy in the output "
-            + "directory (build/TorchSharpNativeFix.targets, imported by Directory.Build.targets). Fix: rebuild the "
-            + "project that references Anneal.TorchSharp with 'dotnet build' (not a copy of another machine's output), "
-            + "make sure AnnealTorchSharpNativeFix is not set to false, and that exactly one libtorch package "
-            + "(libtorch-cpu-linux-x64) is referenced; or install a newer libstdc++. See docs/torchsharp-on-debian12.md. "
-            + $"TorchSharp said: {FirstLine(original.GetBaseException().Message)}";
+            + (loaderError.Length > 0 ? $": {loaderError}." : ".")
+            + cause
+            + $" TorchSharp said: {FirstLine(baseMessage)}";
         return new TorchNativeLibraryException(message, path, original);
     }
 

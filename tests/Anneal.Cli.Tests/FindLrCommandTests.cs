@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -14,9 +13,7 @@ public sealed class FindLrCommandTests
     {
         using var dir = new TempDir();
         var outDir = Path.Combine(dir.Root, "lr");
-        var clock = Stopwatch.StartNew();
         var r = Cli.Ok(["find-lr", "--steps", "30", "--start-lr", "1e-4", "--end-lr", "10", "--train-steps", "400", "--out", outDir, .. Tiny]);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{clock.Elapsed}");
 
         // Progress as anneal train prints it when not a terminal: a header, then every 10th step.
         Assert.StartsWith("training: 14,816 parameters, 256 tokens/step", r.OutLines[0]);

@@ -72,10 +72,10 @@ public sealed class TrainCommandTests : IDisposable
 
     [Fact]
     public void CudaWithoutCuda() => Cli.Fails(
-        "error: --device: Device 'cuda' was requested but CUDA is not available. This build references the CPU-only libtorch package " +
-        "(libtorch-cpu-linux-x64). To train on a GPU, reference a CUDA backend package instead (on Linux libtorch-cuda-12.8-linux-x64, " +
-        "or the libtorch-cuda-12.8 meta package; never together with libtorch-cpu-linux-x64) and run on a machine with an NVIDIA GPU " +
-        "and driver. Use 'cpu' otherwise.",
+        "error: --device: Device 'cuda' was requested but CUDA is not available: the referenced libtorch package is a CPU build " +
+        "(libtorch-cpu-*), or no NVIDIA GPU and driver are present. To train on a GPU, reference a CUDA backend package instead " +
+        "(on Linux libtorch-cuda-12.8-linux-x64, or the libtorch-cuda-12.8 meta package; never together with a libtorch-cpu package) " +
+        "and run on a machine with an NVIDIA GPU and driver. Use 'cpu' otherwise.",
         "train", "--device", "cuda", "--data", _dir.File("text.txt", string.Concat(Enumerable.Repeat("The old fox sees a river. ", 40))), "--out", Out());
 
     [Fact]

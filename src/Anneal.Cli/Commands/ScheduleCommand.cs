@@ -76,10 +76,17 @@ internal static class ScheduleCommand
             CustomParser = r => OptionValues.NonNegativeLong(r, "--tokens-per-step"),
         };
 
+        var recipe = new RecipeOptions();
+        var verbose = new Option<bool>("--verbose") { Description = "With a recipe: print what it became and the keys that were ignored (to standard error)." };
+
         var command = new Command("schedule", Description())
         {
-            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep,
+            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep, verbose,
         };
+        foreach (var option in recipe.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(parse => Execute(context, new ScheduleRequest(
             parse.GetRequiredValue(spec),
             parse.GetValue(steps),
@@ -91,7 +98,11 @@ internal static class ScheduleCommand
             parse.GetValue(plot),
             parse.GetValue(stateOut),
             parse.GetValue(stateIn),
-            parse.GetValue(tokensPerStep))));
+            parse.GetValue(tokensPerStep),
+            parse.GetResult(spec) is { Tokens.Count: > 0 },
+            parse.GetResult(steps) is { Implicit: false },
+            recipe.Read(parse),
+            parse.GetValue(verbose))));
         return command;
     }
 
@@ -107,20 +118,45 @@ internal static class ScheduleCommand
             throw new UsageException($"--format '{request.Format}' is not one of {string.Join(", ", Formats)}");
         }
 
-        if (request.Steps > MaxSteps)
-        {
-            throw new UsageException($"--steps {request.Steps} is more than anneal schedule can hold (at most {MaxSteps})");
-        }
-
         if (request.PlotPath is { } plotPath && !PlotRenderer.IsSupported(plotPath))
         {
             throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
         }
 
-        var lrs = request.Lr is null ? [OptimizerGroups.DefaultLr] : Numbers.ParseList(request.Lr, "--lr", "0.1,0.01");
+        ScheduleRecipe? recipe = null;
+        if (request.Recipe is ({ } given, var option))
+        {
+            recipe = given;
+            if (request.SpecGiven)
+            {
+                throw new UsageException($"give SPEC or {option}, not both: the recipe is the schedule");
+            }
+
+            if (request.Lr is not null)
+            {
+                throw new UsageException($"{option} sets the learning rate (learning_rate = {recipe.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}); drop --lr or change the file");
+            }
+
+            request = request with { Steps = request.StepsGiven ? request.Steps : recipe.TrainingSteps };
+            if (request.Verbose)
+            {
+                RecipeInput.Describe(recipe, context.Error);
+            }
+        }
+        else if (request.Verbose)
+        {
+            throw new UsageException("--verbose describes a recipe; it needs --hf-args FILE.json or --nanogpt-config FILE.json");
+        }
+
+        if (request.Steps > MaxSteps)
+        {
+            throw new UsageException($"--steps {request.Steps} is more than anneal schedule can hold (at most {MaxSteps})");
+        }
+
+        var lrs = recipe is not null ? [recipe.LearningRate] : request.Lr is null ? [OptimizerGroups.DefaultLr] : Numbers.ParseList(request.Lr, "--lr", "0.1,0.01");
         var betas = request.Betas is null ? null : Numbers.ParseList(request.Betas, "--betas", "0.9,0.999");
         var groups = OptimizerGroups.Create(lrs, request.Momentum, betas);
-        var schedule = SpecInput.Parse(request.Spec);
+        var schedule = recipe?.Schedule ?? SpecInput.Parse(request.Spec);
         CheckMaxStep(schedule, request.Steps, request.TokensPerStep);
         var metrics = request.MetricsPath is null ? null : MetricsFile.Read(request.MetricsPath);
         var start = request.StateIn is null ? null : StateFile.Read(request.StateIn, schedule, lrs, request.Steps);
@@ -205,5 +241,9 @@ internal static class ScheduleCommand
         string? PlotPath,
         string? StateOut,
         string? StateIn,
-        long TokensPerStep);
+        long TokensPerStep,
+        bool SpecGiven,
+        bool StepsGiven,
+        (ScheduleRecipe Recipe, string Option)? Recipe,
+        bool Verbose);
 }

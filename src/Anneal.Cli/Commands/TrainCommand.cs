@@ -39,7 +39,8 @@ internal static class TrainCommand
 
         var model = new ModelOptions(d);
         var device = model.Device;
-        Option[] training = [schedule, lr, evalEvery, checkpointEvery, .. model.RunDefining];
+        var recipe = new RecipeOptions();
+        Option[] training = [schedule, lr, evalEvery, checkpointEvery, .. model.RunDefining, .. recipe.All];
         var command = new Command("train", "Train a small GPT under a schedule and optimizer; writes metrics.csv, TensorBoard events, curves.png, run.json, summary.json and a checkpoint.");
         foreach (var option in training.Concat([steps, tokens, output, resume, device]))
         {
@@ -85,6 +86,7 @@ internal static class TrainCommand
                 options = options with { Steps = budgetSteps > int.MaxValue ? int.MaxValue : (int)budgetSteps };
             }
 
+            options = recipe.ApplyTo(options, parse, context.Out, schedule, lr, steps, tokens);
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", "train-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             return Execute(context, options, outDir, null, null);
         });

@@ -39,4 +39,28 @@ public static class OptimizerExtensions
         ArgumentNullException.ThrowIfNull(schedule);
         return new Scheduler(schedule, optimizer.GetParamGroups(), null, tokensPerStep);
     }
+
+    /// <summary>
+    /// A TorchSharp <c>LRScheduler</c> that drives <paramref name="schedule"/> on every parameter group of
+    /// <paramref name="optimizer"/>: pass it wherever TorchSharp code takes a
+    /// <c>torch.optim.lr_scheduler.LRScheduler</c> and call <c>step()</c> (or <c>step(metric)</c> for reduce-on-plateau)
+    /// after each <c>optimizer.step()</c>. The groups' current learning rates become the base learning rates, and
+    /// step 0's values are written at once.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ScheduleArgumentException">A per-group list does not match the groups, or the schedule cycles momentum and the optimizer has none.</exception>
+    public static AnnealLRScheduler CreateLRScheduler(this Optimizer optimizer, Schedule schedule) => optimizer.CreateLRScheduler(schedule, 0);
+
+    /// <summary>
+    /// <see cref="CreateLRScheduler(Optimizer, Schedule)"/> for schedules measured in tokens: one optimizer step consumes
+    /// <paramref name="tokensPerStep"/> tokens (batch size x context x gradient-accumulation steps; 0 when unknown).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ScheduleArgumentException">As for <see cref="CreateLRScheduler(Optimizer, Schedule)"/>; or <paramref name="tokensPerStep"/> is negative, or 0 for a schedule measured in tokens.</exception>
+    public static AnnealLRScheduler CreateLRScheduler(this Optimizer optimizer, Schedule schedule, long tokensPerStep)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new AnnealLRScheduler(optimizer, schedule, tokensPerStep);
+    }
 }

@@ -9,7 +9,7 @@ namespace Anneal;
 /// spelling, so a configuration can be pasted from Python: <c>{"type":"CosineAnnealingLR","T_max":100,"eta_min":1e-5}</c>.
 /// Composites nest: <c>{"type":"SequentialLR","schedulers":[{...},{...}],"milestones":[5]}</c>.
 /// </summary>
-public static class ScheduleSpec
+public static partial class ScheduleSpec
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anneal.Training.Data;
@@ -62,11 +61,9 @@ public sealed class LrFinderTests : IDisposable
     [Fact]
     public void TinySweepWritesItsFilesAndFollowsItsOwnRules()
     {
-        var clock = Stopwatch.StartNew();
         var outDir = Path.Combine(_dir.FullName, "sweep");
         var sweep = new LrFinderOptions { StartLr = 1e-4, EndLr = 10, Steps = 30 };
         var r = LrFinder.Run(Tiny, sweep, outDir);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{clock.Elapsed}");
 
         foreach (var file in new[] { "lr_find.csv", "lr_find.png", "lr_find.json", "suggested_schedule.json" })
         {
