@@ -62,7 +62,8 @@ internal static class ScheduleCommand
             DefaultValueFactory = _ => "table",
         };
         var plot = new Option<string>("--plot") { HelpName = "FILE.png|FILE.svg", Description = "Also write a plot of the curve(s)." };
-        var stateOut = new Option<string>("--state-out") { HelpName = "FILE", Description = "Save the scheduler state after the last row." };
+        var stateOut = new Option<string>("--state-out") { HelpName = "FILE", Description = "Save the scheduler state after the last row (a new file; see --force)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing --state-out file." };
         var stateIn = new Option<string>("--state-in")
         {
             HelpName = "FILE",
@@ -78,7 +79,7 @@ internal static class ScheduleCommand
 
         var command = new Command("schedule", Description())
         {
-            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep,
+            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep, force,
         };
         command.SetAction(parse => Execute(context, new ScheduleRequest(
             parse.GetRequiredValue(spec),
@@ -91,7 +92,8 @@ internal static class ScheduleCommand
             parse.GetValue(plot),
             parse.GetValue(stateOut),
             parse.GetValue(stateIn),
-            parse.GetValue(tokensPerStep))));
+            parse.GetValue(tokensPerStep),
+            parse.GetValue(force))));
         return command;
     }
 
@@ -110,6 +112,11 @@ internal static class ScheduleCommand
         if (request.Steps > MaxSteps)
         {
             throw new UsageException($"--steps {request.Steps} is more than anneal schedule can hold (at most {MaxSteps})");
+        }
+
+        if (request.StateOut is { } stateOut && File.Exists(stateOut) && !request.Force)
+        {
+            throw new UsageException($"--state-out '{stateOut}' already exists; pass --force to overwrite it, or choose another file");
         }
 
         if (request.PlotPath is { } plotPath && !PlotRenderer.IsSupported(plotPath))
@@ -205,5 +212,6 @@ internal static class ScheduleCommand
         string? PlotPath,
         string? StateOut,
         string? StateIn,
-        long TokensPerStep);
+        long TokensPerStep,
+        bool Force);
 }

@@ -1,12 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Anneal.Training.Data;
+using Anneal.Training.Runs;
 
 namespace Anneal.Training.Experiments;
 
-/// <summary>The outcome of <see cref="Compare.Run"/>.</summary>
+/// <summary>The outcome of <see cref="Compare.Run"/>: everything a report shows (the command line renders it).</summary>
 /// <param name="Options">What was compared.</param>
 /// <param name="Runs">The runs, ranked (best first); empty when interrupted.</param>
 /// <param name="Target">The target validation loss of "tokens to target".</param>
@@ -20,7 +16,7 @@ namespace Anneal.Training.Experiments;
 /// <param name="Branching">The branching experiment's outcome, when it ran.</param>
 /// <param name="Machine">Where it ran.</param>
 /// <param name="WallSeconds">Wall time of every run (and branching run) summed, over all sessions.</param>
-/// <param name="Interrupted">True when cancelled before the end: no report was written; running again continues.</param>
+/// <param name="Interrupted">True when cancelled before the end: running again continues.</param>
 public sealed record CompareReport(
     CompareSettings Options,
     IReadOnlyList<CompareRun> Runs,
@@ -39,7 +35,7 @@ public sealed record CompareReport(
 
 /// <summary>
 /// <c>anneal compare</c>: trains the same model on the same data, seed and token budget under each schedule, one run
-/// directory per schedule under <c>runs/</c>, and writes the report (<see cref="ReportWriter"/>).
+/// directory per schedule under <c>runs/</c> (<see cref="CompareDirectory"/>), and measures them.
 /// </summary>
 /// <remarks>
 /// <para><b>Resuming.</b> Running the same comparison into the same directory again continues it: a run whose
@@ -47,32 +43,48 @@ public sealed record CompareReport(
 /// it (<see cref="Trainer.Resume"/>), which continues bit for bit; a run directory without a checkpoint starts over. A run
 /// directory trained with other options is an error, not silently mixed in. Runs are deterministic for a seed, so a
 /// resumed comparison gives the same numbers as an uninterrupted one (wall times aside).</para>
-/// <para><b>Wall time</b> of a run is summed over its sessions in <c>compare-run.json</c>; a session killed without
+/// <para><b>One writer.</b> The report directory's lock is held for the whole comparison, and each run's own lock
+/// while it is planned and trained.</para>
+/// <para><b>Wall time</b> of a run is its <c>summary.json</c>'s, summed over its sessions; a session killed without
 /// warning (SIGKILL) loses its time since its last checkpoint.</para>
 /// </remarks>
 public static class Compare
 {
-    private const string SidecarName = "compare-run.json";
-
-    /// <summary>Runs (or continues) the comparison into <paramref name="outputDirectory"/> and writes its report.</summary>
-    /// <exception cref="TrainingInputException">Bad options or entries, or a run directory holding another run.</exception>
-    public static CompareReport Run(CompareSettings options, string outputDirectory, ICompareProgress? progress = null, CancellationToken cancellation = default)
+    /// <summary>Runs (or continues) the comparison into <paramref name="outputDirectory"/>.</summary>
+    /// <param name="options">What to compare.</param>
+    /// <param name="outputDirectory">A new or empty directory, or the report directory of this comparison; with <paramref name="force"/> any directory.</param>
+    /// <param name="force">Write into a directory that holds something other than a comparison.</param>
+    /// <param name="progress">Receives the progress.</param>
+    /// <param name="cancellation">Cancels after the current step of the current run.</param>
+    /// <exception cref="TrainingInputException">Bad options or entries, an occupied directory, a run directory holding another run, or a directory another process holds.</exception>
+    /// <exception cref="TrainingFaultException">A write failed.</exception>
+    public static CompareReport Run(CompareSettings options, string outputDirectory, bool force = false, ICompareProgress? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         progress ??= NullCompareProgress.Instance;
         options.Validate();
         var loadAtStart = MachineInfo.LoadAverage();
-
-        var jobs = options.Entries.Select(e => Job(options.Training, e, Path.Combine(outputDirectory, "runs", e.Name))).ToList();
+        var report = new CompareDirectory(outputDirectory);
+        var jobs = options.Entries.Select(e => Job(options.Training, e, report.Run(e.Name).Path)).ToList();
+        using var hold = RunLock.Acquire(outputDirectory);
+        CheckOutput(report, force);
         foreach (var job in jobs)
         {
-            CheckSameRun(job.Directory, job.Options);
+            CheckSameRun(job.Directory, job.Options, job.Schedule.Spec);
         }
 
-        var branching = options.Branching is { } b ? new BranchingExperiment(options.Training, BranchingPlan.Create(options.Training.Steps, b), Path.Combine(outputDirectory, "branching")) : null;
-        Directory.CreateDirectory(outputDirectory);
-        WriteManifest(options, outputDirectory);
+        var branching = options.Branching is { } b
+            ? new BranchingExperiment(options.Training, BranchingPlan.Create(options.Training.Steps, b), Path.Combine(outputDirectory, CompareDirectory.BranchingFolder))
+            : null;
+        report.WriteManifest(new CompareManifest
+        {
+            Training = options.Training,
+            Entries = [.. jobs.Select(j => new CompareManifestEntry(j.Entry.Name, j.Entry.Schedule, j.Schedule.Spec, j.Options.Optimizer, j.Entry.Description))],
+            Target = options.Target,
+            Branching = options.Branching,
+            CommandLine = options.CommandLine,
+        });
 
         var plans = jobs.Select((j, i) => Plan(i, j.Entry.Name, j.Directory, j.Options.Steps)).ToList();
         if (branching is not null)
@@ -88,7 +100,7 @@ public static class Compare
                 continue;
             }
 
-            var result = TrainOrResume(plans[i], jobs[i].Options, progress, cancellation);
+            var result = TrainOrResume(plans[i], jobs[i].Options, jobs[i].Schedule, progress, cancellation);
             if (result.Status == TrainingStatus.Cancelled)
             {
                 return Interrupted(options, loadAtStart);
@@ -106,65 +118,29 @@ public static class Compare
         }
 
         // The load averages of the last invocation that trained something: a report rewritten later keeps them.
-        var loadPath = Path.Combine(outputDirectory, "load.json");
-        if (plans.Any(p => !p.Done) || !File.Exists(loadPath))
+        if (plans.Any(p => !p.Done) || report.ReadLoad() is null)
         {
-            File.WriteAllText(loadPath, new JsonObject { ["start"] = loadAtStart, ["end"] = MachineInfo.LoadAverage() }.ToJsonString() + "\n");
+            report.WriteLoad(new CompareLoad(loadAtStart, MachineInfo.LoadAverage()));
         }
 
-        var load = CompareMetrics.ReadJson(loadPath);
-        var report = Measure(options, jobs.Select(j => (j.Entry, j.Options, j.Directory)).ToList(), branchReport, load["start"]?.GetValue<string>()) with
+        var load = report.ReadLoad()!;
+        return Measure(options, jobs, branchReport) with
         {
-            Machine = MachineInfo.Describe(load["start"]?.GetValue<string>()) with { LoadAtEnd = load["end"]?.GetValue<string>() },
+            Machine = MachineInfo.Describe(load.Start) with { LoadAtEnd = load.End },
         };
-        ReportWriter.Write(report, outputDirectory);
-        return report;
     }
 
-    /// <summary>Trains a planned run from scratch, or resumes it from its checkpoint, and adds the session to its wall time.</summary>
-    internal static TrainingResult TrainOrResume(PlannedRun plan, TrainingOptions options, ICompareProgress progress, CancellationToken cancellation, int? steps = null)
+    /// <summary>Trains a planned run from scratch, or resumes it from its checkpoint, holding its lock.</summary>
+    internal static TrainingResult TrainOrResume(PlannedRun plan, TrainingOptions options, RunSchedule schedule, ICompareProgress progress, CancellationToken cancellation, int? steps = null)
     {
+        using var hold = RunLock.Acquire(plan.Directory);
         var sink = progress.Starting(plan);
-        TrainingResult result;
-        if (Checkpoint.Exists(plan.Directory))
-        {
-            result = Trainer.Resume(plan.Directory, steps, null, sink, cancellation);
-        }
-        else
-        {
-            if (Directory.Exists(plan.Directory))
-            {
-                Directory.Delete(plan.Directory, recursive: true); // killed before its first checkpoint: start over
-            }
-
-            result = Trainer.Run(steps is { } s ? options with { Steps = s } : options, plan.Directory, sink, cancellation);
-        }
-
-        AddSession(plan.Directory, result.Elapsed.TotalSeconds);
+        var run = new RunDirectory(plan.Directory);
+        var result = run.HasCheckpoint
+            ? Trainer.Resume(plan.Directory, new ResumeRequest { Steps = steps }, sink, cancellation)
+            : Trainer.Run(steps is { } s ? options with { Steps = s } : options, schedule, plan.Directory, force: true, sink, cancellation); // killed before its first checkpoint: start over
         progress.Finished(plan, result);
         return result;
-    }
-
-    /// <summary>Adds a session's wall time to the run's <c>compare-run.json</c>.</summary>
-    internal static void AddSession(string directory, double seconds)
-    {
-        var path = Path.Combine(directory, SidecarName);
-        var (wall, sessions) = File.Exists(path) ? ReadSessions(directory) : (0, 0); // not summary.json: it holds this very session
-        File.WriteAllText(path, new JsonObject { ["wall_seconds"] = (wall ?? 0) + seconds, ["sessions"] = sessions + 1 }.ToJsonString() + "\n");
-    }
-
-    /// <summary>The summed wall time and session count of a run (from <c>compare-run.json</c>, or its <c>summary.json</c>).</summary>
-    internal static (double? WallSeconds, int Sessions) ReadSessions(string directory)
-    {
-        var path = Path.Combine(directory, SidecarName);
-        if (File.Exists(path))
-        {
-            var node = CompareMetrics.ReadJson(path);
-            return (node["wall_seconds"]!.GetValue<double>(), node["sessions"]!.GetValue<int>());
-        }
-
-        var summary = Path.Combine(directory, "summary.json");
-        return File.Exists(summary) ? (CompareMetrics.ReadJson(summary)["wall_seconds"]?.GetValue<double>(), 0) : (null, 0);
     }
 
     /// <summary>
@@ -173,126 +149,113 @@ public static class Compare
     /// </summary>
     internal static PlannedRun Plan(int index, string name, string directory, int steps)
     {
-        var summaryPath = Path.Combine(directory, "summary.json");
-        if (File.Exists(summaryPath))
+        var run = new RunDirectory(directory);
+        if (run.ReadSummary() is { } summary && ((summary.Status == TrainingStatus.Completed && summary.StepsDone >= steps) || summary.Status == TrainingStatus.Diverged))
         {
-            var summary = CompareMetrics.ReadJson(summaryPath);
-            var status = summary["status"]?.GetValue<string>();
-            var done = summary["steps_done"]?.GetValue<int>() ?? 0;
-            if ((status == "completed" && done >= steps) || status == "diverged")
-            {
-                return new PlannedRun(index, name, directory, done, steps, true);
-            }
+            return new PlannedRun(index, name, directory, summary.StepsDone, steps, true);
         }
 
-        var start = Checkpoint.Exists(directory) ? Checkpoint.ReadHeader(directory)["next_step"]!.GetValue<int>() : 0;
+        var start = run.HasCheckpoint ? run.ReadCheckpoint(null, out _).Header.Step : 0;
         return new PlannedRun(index, name, directory, start, steps, false);
     }
 
     /// <summary>
-    /// Refuses a run directory whose <c>run.json</c> holds other options than <paramref name="expected"/> (the device
+    /// Refuses a run directory whose <c>run.json</c> holds other options or another schedule than expected (the device
     /// aside, and the steps when <paramref name="ignoreSteps"/>): the message lists the differences.
     /// </summary>
-    internal static void CheckSameRun(string directory, TrainingOptions expected, bool ignoreSteps = false)
+    internal static void CheckSameRun(string directory, TrainingOptions expected, string spec, bool ignoreSteps = false)
     {
-        var path = Path.Combine(directory, "run.json");
-        if (!File.Exists(path))
+        var run = new RunDirectory(directory);
+        if (!File.Exists(run.FilePath(RunDirectory.ManifestFile)))
         {
             return;
         }
 
-        var saved = CompareMetrics.ReadJson(path)["options"] as JsonObject ?? new JsonObject();
-        var wanted = (JsonObject)JsonSerializer.SerializeToNode(expected)!;
-        var differences = wanted
-            .Where(p => p.Key != nameof(TrainingOptions.Device) && !(ignoreSteps && p.Key == nameof(TrainingOptions.Steps)))
-            .Where(p => !JsonNode.DeepEquals(p.Value, saved[p.Key]))
-            .Select(p => $"{p.Key} {saved[p.Key]?.ToJsonString() ?? "-"}, now {p.Value?.ToJsonString() ?? "-"}")
-            .ToList();
+        var manifest = run.ReadManifest();
+        var differences = Trainer.Differences(manifest.Options, expected, ignoreSteps ? ["device", "steps"] : ["device"]);
+        if (manifest.Schedule != spec)
+        {
+            differences.Add($"schedule {manifest.Schedule}, now {spec}");
+        }
+
         if (differences.Count > 0)
         {
             throw new TrainingInputException(
-                $"'{directory}' holds a run with other options ({string.Join("; ", differences)}); use another --out or delete that directory");
+                TrainingOption.OutputDirectory,
+                $": '{directory}' holds a run with other options ({string.Join("; ", differences)}); choose another directory or delete that one");
         }
     }
 
-    private static (CompareEntry Entry, TrainingOptions Options, string Directory) Job(TrainingOptions training, CompareEntry entry, string directory)
+    private static void CheckOutput(CompareDirectory report, bool force)
     {
-        var optimizer = entry.Optimizer ?? training.Optimizer;
-        var runOptions = training with { Optimizer = optimizer };
+        var run = new RunDirectory(report.Path);
+        if (force || run.IsEmpty || report.IsReport)
+        {
+            return;
+        }
+
+        throw new TrainingInputException(
+            TrainingOption.OutputDirectory,
+            run.HasRun
+                ? $"'{report.Path}' holds a training run, not a comparison; choose a new directory"
+                : $"'{report.Path}' is not empty and holds no comparison; choose a new or empty directory",
+            new ForceRemedy());
+    }
+
+    private static (CompareEntry Entry, TrainingOptions Options, RunSchedule Schedule, string Directory) Job(TrainingOptions training, CompareEntry entry, string directory)
+    {
+        var runOptions = training with { Optimizer = entry.Optimizer ?? training.Optimizer };
         runOptions.Validate();
-        string spec;
         try
         {
-            (_, spec) = SchedulePresets.Resolve(entry.Schedule, training.Steps, training.LearningRate, optimizer != "adagrad");
+            return (entry, runOptions, SchedulePresets.Resolve(entry.Schedule, training.Steps, training.LearningRate, runOptions.Optimizer), directory);
         }
         catch (TrainingInputException e)
         {
-            throw new TrainingInputException($"{entry.Name}: {e.Message}");
+            throw e.WithContext(entry.Name);
         }
-
-        return (entry, runOptions with { Schedule = spec }, directory);
-    }
-
-    private static void WriteManifest(CompareSettings options, string outputDirectory)
-    {
-        var node = new JsonObject
-        {
-            ["format"] = "anneal.compare/1",
-            ["training"] = JsonSerializer.SerializeToNode(options.Training),
-            ["entries"] = new JsonArray([.. options.Entries.Select(e => (JsonNode)new JsonObject
-            {
-                ["name"] = e.Name,
-                ["schedule"] = e.Schedule,
-                ["optimizer"] = e.Optimizer,
-                ["description"] = e.Description,
-            })]),
-            ["target"] = options.Target,
-            ["branching"] = options.Branching is { } b ? JsonSerializer.SerializeToNode(b) : null,
-            ["command_line"] = options.CommandLine,
-        };
-        File.WriteAllText(Path.Combine(outputDirectory, "compare.json"), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     private static CompareReport Interrupted(CompareSettings options, string? loadAtStart) =>
         new(options, [], null, "", null, 0, "", 0, 0, "interrupted", null, MachineInfo.Describe(loadAtStart), 0, true);
 
-    private static CompareReport Measure(CompareSettings options, List<(CompareEntry Entry, TrainingOptions Options, string Directory)> jobs, BranchingReport? branching, string? loadAtStart)
+    private static CompareReport Measure(CompareSettings options, List<(CompareEntry Entry, TrainingOptions Options, RunSchedule Schedule, string Directory)> jobs, BranchingReport? branching)
     {
-        var first = CompareMetrics.ReadJson(Path.Combine(jobs[0].Directory, "run.json"));
-        var floor = first["entropy_floor_nats_per_token"]?.GetValue<double>();
-        var unigram = first["unigram_nats_per_token"]!.GetValue<double>();
+        var first = new RunDirectory(jobs[0].Directory).ReadManifest();
+        var floor = first.Data.EntropyFloorNatsPerToken;
         var runs = new List<CompareRun>();
-        foreach (var (entry, runOptions, dir) in jobs)
+        foreach (var (entry, runOptions, schedule, dir) in jobs)
         {
-            var summary = CompareMetrics.ReadJson(Path.Combine(dir, "summary.json"));
-            var curves = RunCurves.Read(dir);
-            var final = summary["final_val_loss"]?.GetValue<double>();
-            var status = summary["status"]!.GetValue<string>();
-            var (wall, sessions) = ReadSessions(dir);
+            var run = new RunDirectory(dir);
+            var summary = run.ReadSummary() ?? throw new TrainingInputException(null, $"'{dir}' has no {RunDirectory.SummaryFile}");
+            var history = run.ReadHistory();
+            var evaluations = history.Evaluations;
+            var completed = summary.Status == TrainingStatus.Completed;
             runs.Add(new CompareRun(
                 0,
                 entry.Name,
                 runOptions.Optimizer,
                 entry.Description,
-                runOptions.Schedule!,
-                status,
-                status == "completed" ? final : null,
-                curves.Evaluations.Count > 0 ? curves.Evaluations.Min(e => e.ValidationLoss) : null,
-                status == "completed" && final is { } f && floor is { } fl ? f - fl : null,
+                schedule.Spec,
+                summary.Status,
+                completed ? summary.FinalValLoss : null,
+                evaluations.Count > 0 ? evaluations.Min(e => e.ValidationLoss) : null,
+                completed && summary.FinalValLoss is { } f && floor is { } fl ? f - fl : null,
                 null,
-                CompareMetrics.LargestSpike(curves.Evaluations.Select(e => e.ValidationLoss)),
-                summary["steps_done"]!.GetValue<int>(),
-                summary["tokens"]!.GetValue<long>(),
-                wall ?? 0,
-                sessions,
-                curves));
+                CompareMetrics.LargestSpike(evaluations.Select(e => e.ValidationLoss)),
+                summary.StepsDone,
+                summary.Tokens,
+                summary.WallSeconds,
+                summary.Sessions,
+                dir,
+                history));
         }
 
         double? target;
         string rule;
         if (options.Target is { } given)
         {
-            (target, rule) = (given, "given with --target");
+            (target, rule) = (given, "as given");
         }
         else
         {
@@ -303,29 +266,24 @@ public static class Compare
 
         if (target is { } t)
         {
-            runs = [.. runs.Select(r => r with { TokensToTarget = CompareMetrics.TokensToReach(r.Curves.Evaluations, t) })];
+            runs = [.. runs.Select(r => r with { TokensToTarget = CompareMetrics.TokensToReach(r.History.Evaluations, t) })];
         }
 
         var ranked = CompareMetrics.Rank(runs);
-        var training = options.Training;
-        var config = first["parameters"]!.GetValue<long>();
-        var wallSeconds = runs.Sum(r => r.WallSeconds) + (branching?.WallSeconds ?? 0);
         return new CompareReport(
             options,
             ranked,
             target,
             rule,
             floor,
-            unigram,
-            first["data"]!.GetValue<string>(),
-            config,
-            training.TokensPerStep,
+            first.Data.UnigramNatsPerToken,
+            first.Data.Source,
+            first.Parameters,
+            options.Training.TokensPerStep,
             CompareMetrics.Conclusion(ranked, floor),
             branching,
-            MachineInfo.Describe(loadAtStart),
-            wallSeconds,
+            MachineInfo.Describe(null),
+            runs.Sum(r => r.WallSeconds) + (branching?.WallSeconds ?? 0),
             false);
     }
-
-    internal static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
