@@ -8,20 +8,7 @@ public sealed class TrainerScheduleTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-train-schedule-");
 
-    private static TrainingOptions Tiny => new()
-    {
-        Steps = 40,
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        EvalEvery = 1000,
-        EvalBatches = 2,
-        CheckpointEvery = 0,
-        CorpusCharacters = 50_000,
-        LearningRate = 1e-2,
-    };
+    private static TrainingOptions Tiny => TinyRun.Options with { EvalEvery = 1000, CheckpointEvery = 0 };
 
     public void Dispose() => _dir.Delete(true);
 

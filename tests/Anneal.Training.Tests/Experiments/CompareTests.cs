@@ -10,20 +10,7 @@ public sealed class CompareTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-compare-");
 
-    internal static TrainingOptions Tiny => new()
-    {
-        Steps = 30,
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        EvalEvery = 10,
-        EvalBatches = 2,
-        CheckpointEvery = 0, // only at the end (and on Ctrl-C): fewer fsyncs
-        CorpusCharacters = 50_000,
-        LearningRate = 1e-2,
-    };
+    internal static TrainingOptions Tiny => TinyRun.Options with { Steps = 30, CheckpointEvery = 0 }; // checkpoints only at the end (and on Ctrl-C)
 
     private static CompareSettings Three => new()
     {

@@ -9,15 +9,7 @@ public sealed class LrFinderTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-find-lr-");
 
-    private static TrainingOptions Tiny => new()
-    {
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        CorpusCharacters = 50_000,
-    };
+    private static TrainingOptions Tiny => TinyRun.Options with { Steps = new TrainingOptions().Steps }; // the suggested schedule is for anneal train's default steps
 
     public void Dispose() => _dir.Delete(true);
 
