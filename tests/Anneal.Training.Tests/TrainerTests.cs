@@ -124,6 +124,24 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void BadInputLeavesNoDirectoryBehindAndARunWithoutACheckpointStartsOverOnlyWhenForced()
+    {
+        var missing = Path.Combine(_dir.FullName, "missing.txt");
+        var outDir = Path.Combine(_dir.FullName, "never");
+        var e = Assert.Throws<TrainingInputException>(() => Trainer.Run(TinyRun.Options with { DataPath = missing }, null, outDir));
+        Assert.Equal($"DataPath: file '{missing}' does not exist", e.Message);
+        Assert.False(Directory.Exists(outDir));
+
+        var options = TinyRun.Options with { Steps = 3, CheckpointEvery = 0 };
+        var run = Path.Combine(_dir.FullName, "killed-early");
+        Trainer.Run(options, null, run);
+        File.Delete(Path.Combine(run, RunDirectory.CheckpointFileName)); // as if killed before its first checkpoint
+        e = Assert.Throws<TrainingInputException>(() => Trainer.Run(options, null, run));
+        Assert.Equal($"OutputDirectory '{run}' holds a run that stopped before its first checkpoint, so it cannot be resumed; start it again; pass force: true to write into it anyway", e.Message);
+        Assert.Equal(3, Trainer.Run(options, null, run, force: true).StepsDone);
+    }
+
+    [Fact]
     public void ScheduleInTokensHasItsHorizonInSteps()
     {
         var options = TinyRun.Options; // 256 tokens a step

@@ -64,9 +64,7 @@ public static partial class Trainer
         options.Validate();
         schedule ??= SchedulePresets.Resolve(null, options.Steps, options.LearningRate, options.Optimizer);
         var run = new RunDirectory(outputDirectory);
-        using var hold = Hold(run, TrainingOption.OutputDirectory);
-        PrepareOutput(run, force);
-        return Execute(new SessionPlan(run, options, schedule) { Warnings = [.. HorizonWarnings(schedule, options)] }, progress, cancellation);
+        return InNewDirectory(run, force, () => Execute(new SessionPlan(run, options, schedule) { Warnings = [.. HorizonWarnings(schedule, options)] }, progress, cancellation));
     }
 
     /// <summary>
@@ -126,8 +124,6 @@ public static partial class Trainer
 
         schedule ??= SchedulePresets.Resolve(null, options.Steps, options.LearningRate, options.Optimizer);
         var run = new RunDirectory(outputDirectory);
-        using var hold = Hold(run, TrainingOption.OutputDirectory);
-        PrepareOutput(run, force);
         var origin = new RunOrigin(Relative(outputDirectory, checkpoint.Path), header.Step, header.Schedule, header.Options.LearningRate);
         var warnings = HorizonWarnings(schedule, options).ToList();
         if (notice is not null)
@@ -135,7 +131,7 @@ public static partial class Trainer
             warnings.Insert(0, new TrainingWarning(TrainingOption.InitFrom, ": " + notice));
         }
 
-        return Execute(
+        return InNewDirectory(run, force, () => Execute(
             new SessionPlan(run, options, schedule)
             {
                 Weights = checkpoint,
@@ -147,7 +143,7 @@ public static partial class Trainer
                 Warnings = warnings,
             },
             progress,
-            cancellation);
+            cancellation));
     }
 
     /// <summary>
@@ -281,6 +277,26 @@ public static partial class Trainer
             history, run.Path, message, header.Step, TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// Runs a new run's session in <paramref name="run"/> under its lock, once the directory is found free (or forced); a
+    /// directory this call created is removed again when the input turns out bad before anything was written.
+    /// </summary>
+    private static TrainingResult InNewDirectory(RunDirectory run, bool force, Func<TrainingResult> session)
+    {
+        var created = !run.Exists;
+        try
+        {
+            using var hold = Hold(run, TrainingOption.OutputDirectory);
+            PrepareOutput(run, force);
+            return session();
+        }
+        catch (TrainingInputException) when (created && run.IsEmpty && run.Exists)
+        {
+            Directory.Delete(run.Path, recursive: true);
+            throw;
+        }
+    }
+
     /// <summary>Refuses an occupied output directory (unless forced, when an old run's files are deleted first).</summary>
     private static void PrepareOutput(RunDirectory run, bool force)
     {
@@ -288,7 +304,9 @@ public static partial class Trainer
         {
             if (!force)
             {
-                throw new TrainingInputException(TrainingOption.OutputDirectory, $"'{run.Path}' already holds a run", new ResumeRemedy(run.Path));
+                throw run.HasCheckpoint
+                    ? new TrainingInputException(TrainingOption.OutputDirectory, $"'{run.Path}' already holds a run", new ResumeRemedy(run.Path))
+                    : new TrainingInputException(TrainingOption.OutputDirectory, $"'{run.Path}' holds a run that stopped before its first checkpoint, so it cannot be resumed; start it again", new ForceRemedy());
             }
 
             Write(run.Path, run.DeleteRunFiles, run, null);
