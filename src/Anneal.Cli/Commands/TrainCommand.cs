@@ -139,7 +139,7 @@ internal static class TrainCommand
         }
         catch (TrainingInputException e)
         {
-            throw new TrainingInputException([.. e.Problems.Select(p => p.Option is null ? new OptionProblem(TrainingOption.InitFrom, ": " + p.Text) : p)], e.Remedy);
+            throw e.About(TrainingOption.InitFrom);
         }
 
         var recorded = checkpoint.Header.Options;
