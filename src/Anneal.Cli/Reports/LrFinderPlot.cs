@@ -12,8 +12,8 @@ namespace Anneal.Cli.Reports;
 /// </summary>
 internal static class LrFinderPlot
 {
-    private const int Width = 1000;
-    private const int Height = 560;
+    private const int Width = PlotStyle.Width;
+    private const int Height = PlotStyle.Height;
 
     internal static void Save(string path, IReadOnlyList<LrFinderPoint> points, LrSuggestions? suggestions, LrFinderOptions sweep)
     {

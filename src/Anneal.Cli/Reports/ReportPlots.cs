@@ -12,8 +12,8 @@ namespace Anneal.Cli.Reports;
 /// </summary>
 internal static class ReportPlots
 {
-    private const int Width = 1000;
-    private const int Height = 560;
+    private const int Width = PlotStyle.Width;
+    private const int Height = PlotStyle.Height;
 
     /// <summary>Validation loss against tokens, one line per run in plan order, and the entropy floor when known.</summary>
     internal static byte[] ValidationLoss(IReadOnlyList<CompareRun> runsInPlanOrder, double? floor)

@@ -45,7 +45,7 @@ internal static class RunCurvesPlot
         plot.YLabel("loss (nats per token)");
         plot.Axes.Right.Label.Text = "learning rate";
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        var bytes = plot.GetImageBytes(1000, 560, ScottPlot.ImageFormat.Png);
+        var bytes = plot.GetImageBytes(PlotStyle.Width, PlotStyle.Height, ScottPlot.ImageFormat.Png);
         ReportFiles.Write(path, bytes);
     }
 }
