@@ -8,9 +8,14 @@ namespace Anneal.Training;
 /// <summary>The checks the entry points share: horizons, output directories, the lock, and what a checkpoint's run must keep.</summary>
 public static partial class Trainer
 {
-    /// <summary>The warning for a schedule whose horizon is not the run's steps, if it is not.</summary>
+    /// <summary>The schedule's own warnings (degenerate parameters PyTorch accepts), and one for a horizon that is not the run's steps.</summary>
     internal static IEnumerable<TrainingWarning> HorizonWarnings(RunSchedule schedule, TrainingOptions options)
     {
+        foreach (var warning in schedule.Schedule.Warnings)
+        {
+            yield return new TrainingWarning(TrainingOption.Schedule, $": {warning}");
+        }
+
         if (schedule.HorizonSteps(options.TokensPerStep) is not { } h || h == options.Steps)
         {
             yield break;
