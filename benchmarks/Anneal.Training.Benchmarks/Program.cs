@@ -63,7 +63,7 @@ for (var r = 0; r < rounds; r++)
     {
         using var handLoop = new HandLoop(options, config, data.Train);
         var clock = new Interleaved(warmup, warmup + steps, handLoop);
-        Trainer.Run(options with { Steps = warmup + steps + 1, EvalEvery = int.MaxValue, CheckpointEvery = 0 }, Path.Combine(dir.FullName, "run"), clock);
+        Trainer.Run(options with { Steps = warmup + steps + 1, EvalEvery = int.MaxValue, CheckpointEvery = 0 }, null, Path.Combine(dir.FullName, "run"), progress: clock);
         trainer.AddRange(clock.Trainer);
         hand.AddRange(clock.Hand);
         var roundGflops = tokensPerStep / Median(clock.Trainer) * config.TrainingFlopsPerToken / 1e9;

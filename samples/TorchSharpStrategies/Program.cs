@@ -14,7 +14,7 @@ using Optimizer = TorchSharp.torch.optim.Optimizer;
 const int Steps = 60, Batch = 8, Context = 32;
 TorchRuntime.EnsureLoaded();
 var corpus = SyntheticCorpus.Create();
-var data = TextData.Create("built-in corpus", corpus.Generate(100_000), "char", Context);
+var data = TextData.Create("built-in corpus", corpus.Generate(100_000), Anneal.Training.TokenizerKind.Char, Context);
 var config = new GptConfig(data.Tokenizer.VocabularySize, Context, Layers: 1, Heads: 2, EmbeddingDim: 64);
 Console.WriteLine($"tiny GPT, {config.ParameterCount:N0} parameters; {Steps} steps of {Batch} x {Context} characters; " +
                   $"validation loss of the unigram model {data.UnigramNatsPerToken:F3}, entropy floor {corpus.EntropyNatsPerChar:F3} (nats/char)");

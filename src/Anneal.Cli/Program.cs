@@ -11,7 +11,7 @@ internal static class Program
     /// <summary>Exit code of a run whose input was wrong (bad spec, file or option).</summary>
     internal const int UsageError = 2;
 
-    /// <summary>Exit code of a bug: an exception no input check expected.</summary>
+    /// <summary>Exit code of a fault (a failed write, a diverged run) or a bug: an exception no input check expected.</summary>
     internal const int InternalError = 1;
 
     private static int Main(string[] args)
@@ -56,6 +56,12 @@ internal static class Program
         {
             return Fail(stderr, e.Message);
         }
+        catch (Exception e) when (e is FaultException or IOException or UnauthorizedAccessException)
+        {
+            // A fault, not bad input: everything written before it is intact, and the message says how to go on.
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return InternalError;
+        }
         catch (Exception e)
         {
             stderr.WriteLine($"error: internal error: {OneLine(e.Message)}");
@@ -80,7 +86,7 @@ internal static class Program
     }
 
     private static bool IsInputError(Exception e) =>
-        e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or UsageException;
+        e is ArgumentException or InvalidOperationException or UsageException;
 
     private static int Fail(TextWriter stderr, string message)
     {

@@ -18,9 +18,9 @@ public sealed class FindLrCommandTests
         // Progress as anneal train prints it when not a terminal: a header, then every 10th step.
         Assert.StartsWith("training: 14,816 parameters, 256 tokens/step", r.OutLines[0]);
         Assert.Contains("""schedule {"type":"ExponentialLR","gamma":1.4677992676220695} from lr 0.0001""", r.OutLines[0]);
-        Assert.StartsWith("step 1/30  loss ", r.OutLines[1]);
+        Assert.StartsWith("step 0 (1/30)  loss ", r.OutLines[1]);
         Assert.Contains("  lr 0.0001  ", r.OutLines[1]);
-        Assert.StartsWith("step 11/30  loss ", r.OutLines[2]);
+        Assert.StartsWith("step 10 (11/30)  loss ", r.OutLines[2]);
         Assert.Contains("  lr 0.004642  ", r.OutLines[2]);
 
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "lr_find.json")))!;
@@ -79,8 +79,8 @@ public sealed class FindLrCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--start-lr", "1", "--end-lr", "0.1" }, "error: --start-lr must be less than --end-lr (was 1 and 0.1)")]
-    [InlineData(new[] { "--start-lr", "0.01", "--end-lr", "0.01" }, "error: --start-lr must be less than --end-lr (was 0.01 and 0.01)")]
+    [InlineData(new[] { "--start-lr", "1", "--end-lr", "0.1" }, "error: --start-lr must be less than the end learning rate (was 1 and 0.1)")]
+    [InlineData(new[] { "--start-lr", "0.01", "--end-lr", "0.01" }, "error: --start-lr must be less than the end learning rate (was 0.01 and 0.01)")]
     [InlineData(new[] { "--steps", "5" }, "error: --steps must be >= 10 (was 5)")]
     [InlineData(new[] { "--steps", "10001" }, "error: --steps must be <= 10000 (was 10001)")]
     [InlineData(new[] { "--start-lr", "0" }, "error: --start-lr must be a finite number > 0 (was 0)")]

@@ -35,7 +35,7 @@ public sealed class TrainCommandTests : IDisposable
 
     [Fact]
     public void UnknownPreset() => Cli.Fails(
-        $"error: --schedule: 'onecylce' is not a preset, a JSON spec or an existing file (did you mean 'onecycle'?); presets: {string.Join(", ", SchedulePresets.Names)}",
+        $"error: --schedule 'onecylce' is not a preset, a JSON spec or an existing file (did you mean 'onecycle'?); presets: {string.Join(", ", SchedulePresets.Names)}",
         "train", "--schedule", "onecylce", "--out", Out());
 
     [Fact]
@@ -82,7 +82,8 @@ public sealed class TrainCommandTests : IDisposable
     public void ResumeWithoutACheckpoint()
     {
         var empty = Directory.CreateDirectory(Path.Combine(_dir.Root, "no-checkpoint")).FullName;
-        Cli.Fails($"error: --resume: '{empty}' has no checkpoint.bin", "train", "--resume", empty);
+        Cli.Fails($"error: --resume: '{empty}' has no checkpoint (checkpoint.bin)", "train", "--resume", empty);
+        Cli.Fails($"error: --resume: '{empty}-missing' does not exist", "train", "--resume", empty + "-missing");
     }
 
     [Fact]
@@ -94,9 +95,11 @@ public sealed class TrainCommandTests : IDisposable
             "--eval-every", "3", "--checkpoint-every", "3", "--out", outDir);
 
         Assert.StartsWith("training: ", result.OutLines[0], StringComparison.Ordinal);
-        Assert.Contains("step 6/6  loss ", result.Out, StringComparison.Ordinal);
-        Assert.Contains($"checkpoint at step 6: {Path.Combine(outDir, "checkpoint.bin")}", result.Out, StringComparison.Ordinal);
-        Assert.StartsWith("6 steps, ", result.OutLines[^1], StringComparison.Ordinal);
+        Assert.Contains("step 5 (6/6)  loss ", result.Out, StringComparison.Ordinal); // steps numbered from 0, as in metrics.csv
+        Assert.Contains("step 5: validation loss ", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"checkpoint after 6 steps: {Path.Combine(outDir, "checkpoint.bin")}", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"^validation loss: final \d\.\d{4}, best \d\.\d{4} \(at step [25]\); ", result.OutLines[^2]);
+        Assert.StartsWith("6 steps (6 this session), ", result.OutLines[^1], StringComparison.Ordinal);
         foreach (var file in new[] { "metrics.csv", "summary.json", "run.json", "checkpoint.bin", "curves.png" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
@@ -109,7 +112,10 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("completed", summary["status"]!.GetValue<string>());
         Assert.Equal(6, summary["steps_done"]!.GetValue<int>());
         var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!;
-        Assert.Equal(16, run["options"]!["EmbeddingDim"]!.GetValue<int>());
+        Assert.Equal("anneal.run/2", run["format"]!.GetValue<string>());
+        Assert.Equal(16, run["options"]!["embedding_dim"]!.GetValue<int>());
+        Assert.Equal("adamw", run["options"]!["optimizer"]!.GetValue<string>()); // enums by their lowercase names
+        Assert.Equal("cosine_with_min_lr", run["schedule"]!["type"]!.GetValue<string>()); // the spec as JSON, not a string of JSON
         Assert.Equal(64, run["tokens_per_step"]!.GetValue<int>());
     }
 

@@ -50,8 +50,11 @@ public sealed class TrainRecipeTests : IDisposable
             "error: --steps cannot be given with --nanogpt-config: the recipe sets the schedule, the learning rate and the step count",
             "train", "--nanogpt-config", nano, "--steps", "3");
         Cli.Fails(
-            "error: --nanogpt-config cannot be given with --resume: a resumed run keeps its options (only --steps and --device may change)",
+            "error: --nanogpt-config cannot be given with --resume: a resumed run keeps its options (only --steps, --schedule and --device may change)",
             "train", "--resume", _dir.Root, "--nanogpt-config", nano);
+        Cli.Fails(
+            "error: --nanogpt-config cannot be given with --init-from: give the new run's schedule as --schedule and --lr",
+            "train", "--init-from", _dir.Root, "--out", Path.Combine(_dir.Root, "new"), "--nanogpt-config", nano);
     }
 
     /// <summary>Group 0's learning rate of every step in metrics.csv (the column after step and tokens).</summary>

@@ -52,7 +52,8 @@ public sealed class GptTests
     [Fact]
     public void ImpossibleSizesAreRejectedInOneMessage()
     {
-        var e = Assert.Throws<Data.TrainingInputException>(() => new GptConfig(11, 0, 1, 3, 16).Validate());
-        Assert.Equal("--context must be >= 1 (was 0); --dim must be a multiple of --heads (16 is not a multiple of 3)", e.Message);
+        var e = Assert.Throws<TrainingInputException>(() => new GptConfig(11, 0, 1, 3, 16).Validate());
+        Assert.Equal("Context must be >= 1 (was 0); EmbeddingDim must be a multiple of the number of attention heads (16 is not a multiple of 3)", e.Message);
+        Assert.Equal([TrainingOption.Context, TrainingOption.EmbeddingDim], e.Problems.Select(p => p.Option!.Value)); // the options as data, for a command line to name
     }
 }

@@ -37,11 +37,11 @@ public sealed class TokenizerTests
         {
             var empty = Path.Combine(dir.FullName, "empty.txt");
             File.WriteAllBytes(empty, []);
-            Assert.Equal($"--data: file '{empty}' is empty", Assert.Throws<TrainingInputException>(() => TextData.ReadText(empty)).Message);
+            Assert.Equal($"DataPath: file '{empty}' is empty", Assert.Throws<TrainingInputException>(() => TextData.ReadText(empty)).Message);
 
             var bad = Path.Combine(dir.FullName, "bad.txt");
             File.WriteAllBytes(bad, [0x61, 0x62, 0xFF, 0x63]);
-            Assert.Equal($"--data: file '{bad}' is not valid UTF-8 (invalid byte sequence at byte 2)", Assert.Throws<TrainingInputException>(() => TextData.ReadText(bad)).Message);
+            Assert.Equal($"DataPath: file '{bad}' is not valid UTF-8 (invalid byte sequence at byte 2)", Assert.Throws<TrainingInputException>(() => TextData.ReadText(bad)).Message);
 
             var missing = Path.Combine(dir.FullName, "missing.txt");
             Assert.Contains("does not exist", Assert.Throws<TrainingInputException>(() => TextData.ReadText(missing)).Message, StringComparison.Ordinal);
@@ -59,12 +59,13 @@ public sealed class TokenizerTests
     [Fact]
     public void SplitIsNinetyTenAndTooShortTextIsRejected()
     {
-        var data = TextData.Create("test", new string('a', 500) + new string('b', 500), "char", 16);
+        var data = TextData.Create("test", new string('a', 500) + new string('b', 500), TokenizerKind.Char, 16);
         Assert.Equal(900, data.Train.Length);
         Assert.Equal(100, data.Validation.Length);
         Assert.Equal(2, data.Tokenizer.VocabularySize);
 
-        var e = Assert.Throws<TrainingInputException>(() => TextData.Create("test", "abcdefghij", "char", 16));
-        Assert.StartsWith("--context 16 is longer than the data allows", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<TrainingInputException>(() => TextData.Create("test", "abcdefghij", TokenizerKind.Char, 16));
+        Assert.StartsWith("Context 16 is longer than the data allows", e.Message, StringComparison.Ordinal);
+        Assert.Equal(TrainingOption.Context, e.Option);
     }
 }

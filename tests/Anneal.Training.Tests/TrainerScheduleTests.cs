@@ -8,20 +8,7 @@ public sealed class TrainerScheduleTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-train-schedule-");
 
-    private static TrainingOptions Tiny => new()
-    {
-        Steps = 40,
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        EvalEvery = 1000,
-        EvalBatches = 2,
-        CheckpointEvery = 0,
-        CorpusCharacters = 50_000,
-        LearningRate = 1e-2,
-    };
+    private static TrainingOptions Tiny => TinyRun.Options with { EvalEvery = 1000, CheckpointEvery = 0 };
 
     public void Dispose() => _dir.Delete(true);
 
@@ -30,8 +17,8 @@ public sealed class TrainerScheduleTests : IDisposable
     {
         // 10,240 tokens per run: 40 steps of 8 x 32 tokens, or 80 steps of 4 x 32. Warmup 1,024 tokens, then cosine to 0.
         const string spec = """{"type":"tokens","schedule":{"type":"cosine","num_warmup_steps":1024,"num_training_steps":10240}}""";
-        var large = Trainer.Run(Tiny with { Schedule = spec, BatchSize = 8, Steps = 40 }, Path.Combine(_dir.FullName, "b8"));
-        var small = Trainer.Run(Tiny with { Schedule = spec, BatchSize = 4, Steps = 80 }, Path.Combine(_dir.FullName, "b4"));
+        var large = Trainer.Run(Tiny with { BatchSize = 8, Steps = 40 }, RunSchedule.FromSpec(spec), Path.Combine(_dir.FullName, "b8"));
+        var small = Trainer.Run(Tiny with { BatchSize = 4, Steps = 80 }, RunSchedule.FromSpec(spec), Path.Combine(_dir.FullName, "b4"));
         Assert.Equal(TrainingStatus.Completed, large.Status);
         Assert.Equal(TrainingStatus.Completed, small.Status);
 
@@ -63,7 +50,8 @@ public sealed class TrainerScheduleTests : IDisposable
         // warmup-plateau's warmup is 5% of 40 steps = 2 steps, counted in optimizer steps: 0, lr/2, then lr.
         const double lr = 1e-7;
         var outDir = Path.Combine(_dir.FullName, preset);
-        var result = Trainer.Run(Tiny with { Schedule = preset, LearningRate = lr, EvalEvery = 4 }, outDir);
+        var options = Tiny with { LearningRate = lr, EvalEvery = 4 };
+        var result = Trainer.Run(options, TinyRun.Schedule(preset, options), outDir);
         Assert.Equal(TrainingStatus.Completed, result.Status);
 
         double[] expected =

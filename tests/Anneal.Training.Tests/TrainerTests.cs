@@ -1,43 +1,33 @@
-using System.Text.Json.Nodes;
+using System.Globalization;
+using Anneal.Training.Runs;
 using Xunit;
 
 namespace Anneal.Training.Tests;
 
+/// <summary>A new run: the run directory it writes, the horizon warning, and what it refuses to overwrite.</summary>
 public sealed class TrainerTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-train-");
 
-    private static TrainingOptions Tiny => new()
-    {
-        Steps = 40,
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        EvalEvery = 10,
-        EvalBatches = 2,
-        CheckpointEvery = 20,
-        CorpusCharacters = 50_000,
-        LearningRate = 1e-2,
-    };
-
     public void Dispose() => _dir.Delete(true);
 
     [Fact]
-    public void TinyRunWritesAllRunFilesAndTheLossFalls()
+    public void TinyRunWritesATypedRunDirectoryAndTheLossFalls()
     {
         var outDir = Path.Combine(_dir.FullName, "run");
-        var result = Trainer.Run(Tiny, outDir);
+        var recorder = new Recorder();
+        var result = Trainer.Run(TinyRun.Options, null, outDir, progress: recorder);
 
         Assert.Equal(TrainingStatus.Completed, result.Status);
         Assert.Equal(40, result.StepsDone);
-        foreach (var file in new[] { "metrics.csv", "run.json", "summary.json", "curves.png", "checkpoint.bin" })
+        Assert.Empty(recorder.Warnings); // the default preset's horizon is the run's steps
+        Assert.Equal([20, 40], recorder.Checkpoints);
+        foreach (var file in new[] { "metrics.csv", "run.json", "summary.json", "checkpoint.bin", "checkpoint.prev.bin", "lock" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         }
 
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "tensorboard"), "events.out.tfevents*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories));
         var rows = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         Assert.Equal("step,tokens,lr_group0,lr_group1,train_loss,val_loss,tokens_per_s", rows[0]);
         Assert.Equal(41, rows.Length);
@@ -45,83 +35,121 @@ public sealed class TrainerTests : IDisposable
         Assert.True(result.FinalValidationLoss < result.UnigramBaseline, $"{result.FinalValidationLoss} vs unigram {result.UnigramBaseline}");
         Assert.True(result.FinalValidationLoss > result.EntropyFloor);
 
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
-        Assert.Equal("completed", summary["status"]!.GetValue<string>());
-        Assert.Equal(result.EntropyFloor, summary["entropy_floor_nats_per_token"]!.GetValue<double>());
-        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!;
-        Assert.Equal("cosine_with_min_lr", run["schedule"]!["type"]!.GetValue<string>());
+        // Everything reads back through RunDirectory as typed records, equal to what the trainer returned.
+        var run = new RunDirectory(outDir);
+        var manifest = run.ReadManifest();
+        Assert.Equal(RunManifest.CurrentFormat, manifest.Format);
+        Assert.Equal(TinyRun.Options, manifest.Options);
+        Assert.Equal("cosine_with_min_lr", ScheduleSpec.Parse(manifest.Schedule).TypeName);
+        Assert.Equal(40, manifest.Horizon);
+        Assert.Equal(TokenizerKind.Char, manifest.Data.Tokenizer);
+        Assert.Equal(256, manifest.TokensPerStep);
+        Assert.Equal(result.Summary, run.ReadSummary());
+        Assert.Equal(result.History.Rows, run.ReadHistory().Rows);
+        Assert.Equal([9, 19, 29, 39], run.ReadHistory().Evaluations.Select(e => e.Step));
+        var checkpoint = run.ReadCheckpoint(null, out var notice);
+        Assert.Null(notice);
+        Assert.True(checkpoint.Verified);
+        Assert.Equal(40, checkpoint.Header.Step);
+        Assert.Equal(20, run.ReadCheckpoint(20, out _).Header.Step); // checkpoint.prev.bin
+        Assert.Equal(1, result.Summary.Sessions);
+        Assert.Equal(40 * 256, result.Summary.Tokens);
 
-        // Warmup: step 0 runs at the schedule's value at 0, which is 0 for cosine_with_min_lr.
+        // Step 0 runs at the schedule's value at 0 (0 for cosine_with_min_lr), and row k at the schedule's value at k.
         Assert.Equal(0.0, result.LearningRates[0][0]);
         Assert.Equal(1e-2, result.LearningRates[2][0], 15);
+        var schedule = ScheduleSpec.Parse(manifest.Schedule);
+        Assert.All(result.History.Rows, r => Assert.Equal(schedule.LearningRate(r.Step, 1e-2), r.LearningRates[0], 15));
     }
 
     [Fact]
-    public void ResumedRunFollowsTheSameLearningRatesAndLosses()
+    public void AHorizonOtherThanTheStepsIsOneWarningAndTheRunGoesOn()
     {
-        var full = Trainer.Run(Tiny, Path.Combine(_dir.FullName, "full"));
+        var options = TinyRun.Options with { Steps = 12, CheckpointEvery = 0, EvalEvery = 100 };
+        var recorder = new Recorder();
+        var result = Trainer.Run(options, TinyRun.Schedule("""{"type":"linear","num_warmup_steps":1,"num_training_steps":8}""", options), Path.Combine(_dir.FullName, "h"), progress: recorder);
 
-        var partDir = Path.Combine(_dir.FullName, "part");
-        var cancel = new CancelAfter(20);
-        var first = Trainer.Run(Tiny, partDir, cancel, cancel.Source.Token);
-        Assert.Equal(TrainingStatus.Cancelled, first.Status);
-        var second = Trainer.Resume(partDir);
-        Assert.Equal(TrainingStatus.Completed, second.Status);
+        Assert.Equal(TrainingStatus.Completed, result.Status);
+        var warning = Assert.Single(recorder.Warnings);
+        Assert.Equal(TrainingOption.Steps, warning.Option);
+        Assert.Equal("12 goes past the schedule's horizon (num_training_steps = 8): steps 8 to 11 train at the learning rate the schedule gives after its end", warning.Text);
+        Assert.All(result.History.Rows.Skip(8), r => Assert.Equal(0.0, r.LearningRates[0]));
 
-        var lrs = first.LearningRates.Concat(second.LearningRates).ToList();
-        var losses = first.TrainLosses.Concat(second.TrainLosses).ToList();
-        Assert.Equal(40, lrs.Count);
-        for (var i = 0; i < 40; i++)
-        {
-            Assert.Equal(full.LearningRates[i], lrs[i]); // exactly
-            Assert.True(full.TrainLosses[i] == losses[i], $"step {i}: {full.TrainLosses[i]} != {losses[i]}");
-        }
-
-        Assert.Equal(full.FinalValidationLoss, second.FinalValidationLoss);
-        Assert.Equal(41, File.ReadAllLines(Path.Combine(partDir, "metrics.csv")).Length);
+        var shorter = new Recorder();
+        Trainer.Run(options, TinyRun.Schedule("""{"type":"CosineAnnealingLR","T_max":30}""", options), Path.Combine(_dir.FullName, "h2"), progress: shorter);
+        Assert.Equal("12 stops before the schedule's horizon (T_max = 30): the run ends before the schedule does", Assert.Single(shorter.Warnings).Text);
     }
 
     [Fact]
-    public void UnknownPresetIsAOneLineError()
+    public void UnknownPresetIsAOneLineErrorAboutTheScheduleOption()
     {
-        var e = Assert.Throws<Data.TrainingInputException>(() => Trainer.Run(Tiny with { Schedule = "onecylce" }, Path.Combine(_dir.FullName, "x")));
-        Assert.StartsWith("--schedule: 'onecylce' is not a preset, a JSON spec or an existing file (did you mean 'onecycle'?)", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<TrainingInputException>(() => TinyRun.Schedule("onecylce", TinyRun.Options));
+        Assert.Equal(TrainingOption.Schedule, e.Option);
+        Assert.StartsWith("Schedule 'onecylce' is not a preset, a JSON spec or an existing file (did you mean 'onecycle'?)", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain("--", e.Message, StringComparison.Ordinal); // the library names no flag
     }
 
     [Fact]
-    public void DivergenceStopsWithStepAndLearningRateAndKeepsTheCheckpoint()
+    public void BadOptionsAreGatheredWithTheOptionEachIsAbout()
     {
-        var outDir = Path.Combine(_dir.FullName, "nan");
-        var result = Trainer.Run(Tiny with { Schedule = """{"type":"MultiStepLR","milestones":[25],"gamma":1e30}""", Optimizer = "sgd", GradientClip = 0 }, outDir);
-        Assert.Equal(TrainingStatus.Diverged, result.Status);
-        Assert.Contains("at step", result.Message, StringComparison.Ordinal);
-        Assert.Contains("last good checkpoint", result.Message, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint.bin")));
+        var e = Assert.Throws<TrainingInputException>(() => (TinyRun.Options with { Steps = 0, EvalBatches = 0, Beta2 = 1, EmbeddingDim = 33 }).Validate());
+        Assert.Equal([TrainingOption.Steps, TrainingOption.EmbeddingDim, TrainingOption.Beta2, TrainingOption.EvalBatches], e.Problems.Select(p => p.Option!.Value));
+        Assert.Equal(
+            "Steps must be >= 1 (was 0); EmbeddingDim must be a multiple of the number of attention heads (33 is not a multiple of 2); Beta2 must be in [0, 1) (was 1); EvalBatches must be >= 1 (was 0)",
+            e.Message);
     }
 
-    private sealed class CancelAfter(int steps) : ITrainingProgress
+    [Fact]
+    public void AnOccupiedOutputIsRefusedUnlessForced()
     {
-        public CancellationTokenSource Source { get; } = new();
+        var options = TinyRun.Options with { Steps = 3, CheckpointEvery = 0 };
+        var other = Directory.CreateDirectory(Path.Combine(_dir.FullName, "notes")).FullName;
+        File.WriteAllText(Path.Combine(other, "metrics.csv"), "my own file\n");
+        var e = Assert.Throws<TrainingInputException>(() => Trainer.Run(options, null, other));
+        Assert.Equal(TrainingOption.OutputDirectory, e.Option);
+        Assert.IsType<ForceRemedy>(e.Remedy);
+        Assert.Equal("my own file\n", File.ReadAllText(Path.Combine(other, "metrics.csv"))); // untouched
 
-        public void Started(RunInfo info)
-        {
-        }
+        var run = Path.Combine(_dir.FullName, "run");
+        Trainer.Run(options, null, run);
+        var before = TinyRun.Snapshot(run);
+        e = Assert.Throws<TrainingInputException>(() => Trainer.Run(options with { Seed = 2 }, null, run));
+        Assert.Equal(new ResumeRemedy(run), e.Remedy);
+        Assert.Equal(before, TinyRun.Snapshot(run));
 
-        public void Stepped(StepReport report)
-        {
-            if (report.Step + 1 == steps)
-            {
-                Source.Cancel();
-            }
-        }
-
-        public void Evaluated(int step, double validationLoss)
-        {
-        }
-
-        public void CheckpointSaved(int step, string path)
-        {
-        }
+        var forced = Trainer.Run(options with { Seed = 2 }, null, run, force: true);
+        Assert.Equal(3, forced.StepsDone);
+        Assert.Equal(2, new RunDirectory(run).ReadManifest().Options.Seed);
     }
+
+    [Fact]
+    public void BadInputLeavesNoDirectoryBehindAndARunWithoutACheckpointStartsOverOnlyWhenForced()
+    {
+        var missing = Path.Combine(_dir.FullName, "missing.txt");
+        var outDir = Path.Combine(_dir.FullName, "never");
+        var e = Assert.Throws<TrainingInputException>(() => Trainer.Run(TinyRun.Options with { DataPath = missing }, null, outDir));
+        Assert.Equal($"DataPath: file '{missing}' does not exist", e.Message);
+        Assert.False(Directory.Exists(outDir));
+
+        var options = TinyRun.Options with { Steps = 3, CheckpointEvery = 0 };
+        var run = Path.Combine(_dir.FullName, "killed-early");
+        Trainer.Run(options, null, run);
+        File.Delete(Path.Combine(run, RunDirectory.CheckpointFileName)); // as if killed before its first checkpoint
+        e = Assert.Throws<TrainingInputException>(() => Trainer.Run(options, null, run));
+        Assert.Equal($"OutputDirectory '{run}' holds a run that stopped before its first checkpoint, so it cannot be resumed; start it again; pass force: true to write into it anyway", e.Message);
+        Assert.Equal(3, Trainer.Run(options, null, run, force: true).StepsDone);
+    }
+
+    [Fact]
+    public void ScheduleInTokensHasItsHorizonInSteps()
+    {
+        var options = TinyRun.Options; // 256 tokens a step
+        var schedule = TinyRun.Schedule("""{"type":"tokens","schedule":{"type":"cosine","num_warmup_steps":1024,"num_training_steps":10000}}""", options);
+        Assert.Equal(40, schedule.HorizonSteps(options.TokensPerStep)); // ceil(10000 / 256)
+        Assert.Equal("num_training_steps (in tokens)", schedule.HorizonParameter);
+        Assert.Empty(Trainer.HorizonWarnings(schedule, options));
+    }
+
+    internal static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Anneal.Cli.Inputs;
+using Anneal.Cli.Reports;
 using Anneal.Cli.Rendering;
 using Anneal.Training;
-using Anneal.Training.Data;
 using Anneal.Training.Experiments;
+using Anneal.Training.Runs;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -32,6 +33,7 @@ internal static class CompareCommand
         };
         var file = new Option<string>("--schedules") { HelpName = "FILE", Description = "A file of schedules: one per line (as SCHEDULE), or a JSON array of {\"name\", \"schedule\", \"optimizer\"}." };
         var output = new Option<string>("--out") { HelpName = "DIR", Description = $"The report directory; running again with the same DIR continues an interrupted comparison [default: {DefaultOut}]." };
+        var force = new Option<bool>("--force") { Description = "Write into an --out directory that holds something other than a comparison." };
         var steps = TrainCommand.Int("--steps", "N", $"Optimizer steps of every run [default: {d.Steps}].");
         var lr = TrainCommand.Double("--lr", "LR", $"Peak learning rate of every schedule [default: {TrainCommand.Show(d.LearningRate)}].");
         var evalEvery = TrainCommand.Int("--eval-every", "K", $"Evaluate every K steps [default: {d.EvalEvery}].");
@@ -49,13 +51,14 @@ internal static class CompareCommand
         var model = new ModelOptions(d);
         var command = new Command("compare", "Train the same model, data, seed and budget under several schedules and write a ranked report: results.csv, plots, report.md and a self-contained report.html.")
         {
-            schedules, file, output, steps, lr, evalEvery, evalBatches, checkpointEvery, corpusChars, target, branchAt, decayFraction,
+            schedules, file, output, force, steps, lr, evalEvery, evalBatches, checkpointEvery, corpusChars, target, branchAt, decayFraction,
         };
         foreach (var option in model.All)
         {
             command.Options.Add(option);
         }
 
+        var flags = new OptionFlags(command);
         command.SetAction(parse =>
         {
             var entries = new List<CompareEntry>();
@@ -70,7 +73,7 @@ internal static class CompareCommand
             }
             catch (TrainingInputException e)
             {
-                throw new UsageException(e.Message);
+                throw new UsageException(flags.Render(e));
             }
 
             var training = model.Apply(parse, d) with
@@ -104,12 +107,12 @@ internal static class CompareCommand
                 Branching = branching,
                 CommandLine = "anneal " + string.Join(' ', parse.Tokens.Select(t => Quote(t.Value))),
             };
-            return Execute(context, options, parse.GetValue(output) ?? DefaultOut);
+            return Execute(context, flags, options, parse.GetValue(output) ?? DefaultOut, parse.GetValue(force));
         });
         return command;
     }
 
-    private static int Execute(CliContext context, CompareSettings options, string directory)
+    private static int Execute(CliContext context, OptionFlags flags, CompareSettings options, string directory, bool force)
     {
         using var interruption = new Interruption();
         try
@@ -121,11 +124,11 @@ internal static class CompareCommand
                 AnsiConsole.Progress()
                     .AutoClear(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .Start(ctx => report = Compare.Run(options, directory, new BarProgress(ctx), interruption.Token));
+                    .Start(ctx => report = Compare.Run(options, directory, force, new BarProgress(ctx, context, flags), interruption.Token));
             }
             else
             {
-                report = Compare.Run(options, directory, new PlainProgress(context.Out), interruption.Token);
+                report = Compare.Run(options, directory, force, new PlainProgress(context, flags), interruption.Token);
             }
 
             if (report.Interrupted)
@@ -134,12 +137,43 @@ internal static class CompareCommand
                 return TrainCommand.Interrupted;
             }
 
+            WriteReport(report, directory);
             Print(context, report, directory);
             return 0;
         }
-        catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
+        catch (TrainingInputException e)
+        {
+            throw new UsageException(flags.Render(e));
+        }
+        catch (TrainingFaultException e)
+        {
+            throw new FaultException($"cannot write '{e.Path}': {e.Cause}; every finished run and the last checkpoint of the current one are intact; fix the cause, then run the same command again to continue");
+        }
+        catch (Anneal.TorchSharp.TorchNativeLibraryException e)
         {
             throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>The report files, and each run's <c>curves.png</c> where it is missing or older than its metrics.</summary>
+    private static void WriteReport(CompareReport report, string directory)
+    {
+        try
+        {
+            foreach (var run in report.Runs)
+            {
+                var curves = Path.Combine(run.Directory, RunDirectory.CurvesFile);
+                if (!File.Exists(curves) || File.GetLastWriteTimeUtc(curves) < File.GetLastWriteTimeUtc(Path.Combine(run.Directory, RunDirectory.MetricsFile)))
+                {
+                    RunCurvesPlot.Save(curves, run.History, report.EntropyFloor, report.UnigramBaseline);
+                }
+            }
+
+            CompareReportWriter.Write(report, directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FaultException($"cannot write the report in '{directory}': {e.Message}; every run is saved: run the same command again to write it");
         }
     }
 
@@ -147,27 +181,19 @@ internal static class CompareCommand
     internal static void Print(CliContext context, CompareReport report, string directory)
     {
         var console = TableRenderer.CreateConsole(context);
-        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
-        string[] header = ["rank", "schedule", "optimizer", "final val", "best val", "excess", "tokens to target", "spike", "wall s"];
-        foreach (var (name, i) in header.Select((h, i) => (h, i)))
+        if (!context.OutIsTerminal)
         {
-            table.AddColumn(i is 1 or 2 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
+            console.Profile.Width = 200; // plain text: one line per run, never wrapped headers
         }
 
-        foreach (var r in report.Runs)
+        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
+        foreach (var column in CompareTable.Columns)
         {
-            string[] cells =
-            [
-                r.Rank.ToString(CultureInfo.InvariantCulture),
-                r.Name,
-                r.Optimizer,
-                r.FinalValidationLoss is { } f ? F4(f) : r.Status,
-                r.BestValidationLoss is { } b ? F4(b) : "-",
-                r.ExcessOverFloor is { } x ? F4(x) : "-",
-                r.TokensToTarget?.ToString(CultureInfo.InvariantCulture) ?? "not reached",
-                F4(r.LargestSpike),
-                r.WallSeconds.ToString("F0", CultureInfo.InvariantCulture),
-            ];
+            table.AddColumn(column.Numeric ? new TableColumn(column.Header).RightAligned() : new TableColumn(column.Header).NoWrap());
+        }
+
+        foreach (var cells in CompareTable.Rows(report))
+        {
             table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
         }
 
@@ -187,7 +213,7 @@ internal static class CompareCommand
                     $"branch {b.Budget.Fraction:0.###}: {b.Budget.Budget} steps, cooldown from step {b.Budget.BranchStep}, final validation loss {(b.FinalValidationLoss is { } v ? F4(v) : "diverged")}"));
             }
 
-            o.WriteLine(ReportWriter.BranchingSentence(branching));
+            o.WriteLine(CompareReportWriter.BranchingSentence(branching));
         }
 
         o.WriteLine($"report: {Path.Combine(directory, "report.html")} (also report.md, results.csv, val_loss.png, lr.png); runs in {Path.Combine(directory, "runs")}");
@@ -198,17 +224,16 @@ internal static class CompareCommand
     private static string Quote(string token) =>
         token.Length > 0 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=' or ':') ? token : "'" + token.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static string Line(string name, StepReport r) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{name}: step {r.Step + 1}/{r.TotalSteps}  loss {r.Loss:F4}  lr {r.LearningRates[0]:G4}  {r.TokensPerSecond:F0} tok/s  ETA {r.Eta:hh\\:mm\\:ss}");
+    private static string Line(string name, StepReport r) => $"{name}: {TrainProgress.Line(r)}";
 
     private static string Outcome(TrainingResult r) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{r.Status.ToString().ToLowerInvariant()}, final validation loss {(r.FinalValidationLoss is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-")}, {r.Elapsed.TotalSeconds:F0} s");
+            $"{CompareTable.StatusName(r.Status)}, final validation loss {(r.FinalValidationLoss is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-")}, {r.Elapsed.TotalSeconds:F0} s{(r.Status == TrainingStatus.Diverged ? ": " + r.Message : "")}");
 
     /// <summary>Plain lines: one when each run starts and ends, and the trainer's every 50th step.</summary>
-    private sealed class PlainProgress(TextWriter output) : ICompareProgress
+    private sealed class PlainProgress(CliContext context, OptionFlags flags) : ICompareProgress
     {
+        private readonly TextWriter output = context.Out;
         private int _count;
 
         public void Planned(IReadOnlyList<PlannedRun> runs)
@@ -227,7 +252,7 @@ internal static class CompareCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{run.Index + 1}/{_count}] {run.Name}: {(run.StartStep > 0 ? $"resuming at step {run.StartStep}" : "training")} to step {run.TotalSteps} ({run.Directory})"));
             output.Flush();
-            return new Lines(output, run.Name);
+            return new Lines(output, run.Name, context, flags);
         }
 
         public void Finished(PlannedRun run, TrainingResult result)
@@ -236,8 +261,10 @@ internal static class CompareCommand
             output.Flush();
         }
 
-        private sealed class Lines(TextWriter output, string name) : ITrainingProgress
+        private sealed class Lines(TextWriter output, string name, CliContext context, OptionFlags flags) : ITrainingProgress
         {
+            public void Warned(TrainingWarning warning) => context.Error.WriteLine($"warning: {name}: {flags.Render(warning)}");
+
             public void Started(RunInfo info)
             {
             }
@@ -262,7 +289,7 @@ internal static class CompareCommand
     }
 
     /// <summary>One Spectre.Console bar per run; the running one carries step, loss, LR, tokens/s and ETA.</summary>
-    private sealed class BarProgress(ProgressContext context) : ICompareProgress
+    private sealed class BarProgress(ProgressContext context, CliContext cli, OptionFlags flags) : ICompareProgress
     {
         private readonly Dictionary<int, ProgressTask> _tasks = [];
 
@@ -280,7 +307,7 @@ internal static class CompareCommand
         {
             var task = _tasks[run.Index];
             task.StartTask();
-            return new Bar(task, run.Name);
+            return new Bar(task, run.Name, cli, flags);
         }
 
         public void Finished(PlannedRun run, TrainingResult result)
@@ -294,8 +321,10 @@ internal static class CompareCommand
             }
         }
 
-        private sealed class Bar(ProgressTask task, string name) : ITrainingProgress
+        private sealed class Bar(ProgressTask task, string name, CliContext cli, OptionFlags flags) : ITrainingProgress
         {
+            public void Warned(TrainingWarning warning) => cli.Error.WriteLine($"warning: {name}: {flags.Render(warning)}");
+
             public void Started(RunInfo info) => task.Value = info.StartStep;
 
             public void Stepped(StepReport report)

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Anneal.Cli.Reports;
 using Anneal.Cli.Rendering;
 using Anneal.Training;
-using Anneal.Training.Data;
 using Anneal.Training.Experiments;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -25,11 +25,10 @@ internal static class FindLrCommand
         var startLr = TrainCommand.Double("--start-lr", "LR", $"Learning rate of the first step [default: {TrainCommand.Show(s.StartLr)}].");
         var endLr = TrainCommand.Double("--end-lr", "LR", $"Learning rate the sweep grows towards (exponentially) [default: {TrainCommand.Show(s.EndLr)}].");
         var steps = TrainCommand.Int("--steps", "N", $"Steps of the sweep, at least 10; it stops earlier when the loss diverges [default: {s.Steps}].");
-        var peak = new Option<string>("--peak") { HelpName = "valley|steep|minimum", Description = $"The suggestion used as the peak of the suggested schedule [default: {s.Peak}]." };
+        var peak = new Option<string>("--peak") { HelpName = "valley|steep|minimum", Description = $"The suggestion used as the peak of the suggested schedule [default: {s.Peak.Name()}]." };
         var trainSteps = TrainCommand.Int("--train-steps", "N", $"Steps of the training run the suggested schedule is written for [default: {d.Steps}].");
-        var output = new Option<string>("--out") { HelpName = "DIR", Description = "Where to write the files [default: runs/find-lr-<UTC time>]." };
-
-
+        var output = new Option<string>("--out") { HelpName = "DIR", Description = "Where to write the files, a new or empty directory [default: runs/find-lr-<UTC time>]." };
+        var force = new Option<bool>("--force") { Description = "Write into an --out directory that is not empty (its sweep files are replaced)." };
         // The options that define the model, data and optimizer, passed on to the suggested `anneal train` command line.
         var model = new ModelOptions(d);
         Option[] training = model.All;
@@ -38,19 +37,30 @@ internal static class FindLrCommand
             "LR range test (Smith 2017, fastai's lr_find): train the model of 'anneal train' while the learning rate grows exponentially, " +
             "stop when the smoothed loss diverges, and suggest a peak learning rate (valley, steep, minimum/10) and a schedule; " +
             "writes lr_find.csv, lr_find.png, lr_find.json and suggested_schedule.json.");
-        foreach (var option in new Option[] { startLr, endLr, steps, peak, trainSteps, output }.Concat(training))
+        foreach (var option in new Option[] { startLr, endLr, steps, peak, trainSteps, output, force }.Concat(training))
         {
             command.Options.Add(option);
         }
 
+        var flags = new OptionFlags(command, (TrainingOption.Steps, "--train-steps"), (TrainingOption.SweepSteps, "--steps"));
         command.SetAction(parse =>
         {
+            LrPeakRule rule;
+            try
+            {
+                rule = parse.GetValue(peak) is { } p ? LrPeakRules.Parse(p) : s.Peak;
+            }
+            catch (TrainingInputException e)
+            {
+                throw new UsageException(flags.Render(e));
+            }
+
             var sweep = s with
             {
                 StartLr = parse.GetValue(startLr) ?? s.StartLr,
                 EndLr = parse.GetValue(endLr) ?? s.EndLr,
                 Steps = parse.GetValue(steps) ?? s.Steps,
-                Peak = parse.GetValue(peak) ?? s.Peak,
+                Peak = rule,
             };
             var options = model.Apply(parse, d) with { Steps = parse.GetValue(trainSteps) ?? d.Steps };
             // --train-steps N is `anneal train --steps N`.
@@ -59,22 +69,17 @@ internal static class FindLrCommand
                 .Where(g => g.Result is { Implicit: false, Tokens.Count: 1 })
                 .Select(g => $"{g.Name} {Quote(g.Result!.Tokens[0].Value)}");
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", "find-lr-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            return Execute(context, options, sweep, outDir, string.Join(' ', given));
+            return Execute(context, flags, options, sweep, outDir, parse.GetValue(force), string.Join(' ', given));
         });
         return command;
     }
 
-    private static int Execute(CliContext context, TrainingOptions options, LrFinderOptions sweep, string outDir, string trainingArguments)
+    private static int Execute(CliContext context, OptionFlags flags, TrainingOptions options, LrFinderOptions sweep, string outDir, bool force, string trainingArguments)
     {
         using var interruption = new Interruption();
         try
         {
             sweep.Validate();
-            if (options.Steps < 1)
-            {
-                throw new UsageException($"--train-steps must be >= 1 (was {options.Steps})");
-            }
-
             options.Validate();
             LrFinderResult? result = null;
             if (context.OutIsTerminal)
@@ -82,22 +87,27 @@ internal static class FindLrCommand
                 AnsiConsole.Progress()
                     .AutoClear(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .Start(ctx => result = LrFinder.Run(options, sweep, outDir, new TrainCommand.BarProgress(ctx), interruption.Token));
+                    .Start(ctx => result = LrFinder.Run(options, sweep, outDir, force, new TrainProgress.Bar(ctx), interruption.Token));
             }
             else
             {
-                result = LrFinder.Run(options, sweep, outDir, new TrainCommand.PlainProgress(context.Out), interruption.Token);
+                result = LrFinder.Run(options, sweep, outDir, force, new TrainProgress.Plain(context.Out), interruption.Token);
             }
 
-            return Report(context, result!, sweep.Peak, trainingArguments);
+            LrFinderPlot.Save(Path.Combine(outDir, LrFinder.PlotFile), result!.Points, result.Suggestions, sweep);
+            return Report(context, result, sweep.Peak, trainingArguments);
         }
-        catch (Exception e) when (e is TrainingInputException or Anneal.TorchSharp.TorchNativeLibraryException)
+        catch (TrainingInputException e)
+        {
+            throw new UsageException(flags.Render(e));
+        }
+        catch (Anneal.TorchSharp.TorchNativeLibraryException e)
         {
             throw new UsageException(e.Message);
         }
     }
 
-    private static int Report(CliContext context, LrFinderResult r, string peakRule, string trainingArguments)
+    private static int Report(CliContext context, LrFinderResult r, LrPeakRule peakRule, string trainingArguments)
     {
         var o = context.Out;
         o.WriteLine($"{r.Points.Count} steps: {r.Message}");
@@ -128,7 +138,7 @@ internal static class FindLrCommand
 
             TableRenderer.CreateConsole(context).Write(table);
             var spec = Path.Combine(r.OutputDirectory, LrFinder.ScheduleFile);
-            o.WriteLine($"suggested schedule: the default of 'anneal train' (linear warmup over 5% of {r.TrainingSteps} steps, then cosine decay to 10%) with the {(peakRule == "minimum" ? "minimum/10" : peakRule)} {Short(r.SuggestedPeak!.Value)} as its peak; the spec multiplies --lr:");
+            o.WriteLine($"suggested schedule: the default of 'anneal train' (linear warmup over 5% of {r.TrainingSteps} steps, then cosine decay to 10%) with the {peakRule.SuggestionName()} {Short(r.SuggestedPeak!.Value)} as its peak; the spec multiplies --lr:");
             o.WriteLine(r.SuggestedSchedule);
             var extra = trainingArguments.Length > 0 ? " " + trainingArguments : "";
             o.WriteLine($"train with: anneal train --lr {Short(r.SuggestedPeak.Value)} --schedule {Quote(spec)}{extra}");

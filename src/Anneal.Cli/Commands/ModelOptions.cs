@@ -11,10 +11,10 @@ internal sealed class ModelOptions
 {
     internal ModelOptions(TrainingOptions d)
     {
-        Optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer}]." };
+        Optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer.Name()}]." };
         Seed = TrainCommand.Int("--seed", "N", $"Seed of initialisation and batch sampling [default: {d.Seed}].");
         Data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on (90% train, 10% validation) [default: the built-in synthetic corpus]." };
-        Tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer}]." };
+        Tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer.Name()}]." };
         Batch = TrainCommand.Int("--batch-size", "N", $"Sequences per micro-batch [default: {d.BatchSize}].");
         Accumulation = TrainCommand.Int("--grad-accum", "N", $"Micro-batches per optimizer step [default: {d.GradientAccumulation}].");
         Context = TrainCommand.Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
@@ -64,10 +64,10 @@ internal sealed class ModelOptions
     /// <summary><paramref name="d"/> with every option given on the command line applied.</summary>
     internal TrainingOptions Apply(ParseResult parse, TrainingOptions d) => d with
     {
-        Optimizer = parse.GetValue(Optimizer) ?? d.Optimizer,
+        Optimizer = parse.GetValue(Optimizer) is { } optimizer ? Parse(OptimizerKinds.Parse, optimizer) : d.Optimizer,
         Seed = parse.GetValue(Seed) ?? d.Seed,
         DataPath = parse.GetValue(Data) ?? d.DataPath,
-        Tokenizer = parse.GetValue(Tokenizer) ?? d.Tokenizer,
+        Tokenizer = parse.GetValue(Tokenizer) is { } tokenizer ? Parse(TokenizerKinds.Parse, tokenizer) : d.Tokenizer,
         BatchSize = parse.GetValue(Batch) ?? d.BatchSize,
         GradientAccumulation = parse.GetValue(Accumulation) ?? d.GradientAccumulation,
         Context = parse.GetValue(Context) ?? d.Context,
@@ -79,4 +79,17 @@ internal sealed class ModelOptions
         GradientClip = parse.GetValue(Clip) ?? d.GradientClip,
         Device = parse.GetValue(Device) ?? d.Device,
     };
+
+    /// <summary>An enum option's value; a bad name is a usage error naming the option's flag.</summary>
+    private static T Parse<T>(Func<string, T> parse, string value)
+    {
+        try
+        {
+            return parse(value);
+        }
+        catch (TrainingInputException e)
+        {
+            throw new UsageException(e.Problems[0].Render(o => o == TrainingOption.Optimizer ? "--optimizer" : "--tokenizer"));
+        }
+    }
 }

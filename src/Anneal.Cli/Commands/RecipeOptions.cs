@@ -44,15 +44,16 @@ internal sealed class RecipeOptions
     }
 
     /// <summary>
-    /// <c>anneal train</c>: <paramref name="options"/> with the recipe's schedule, learning rate and steps when one is
-    /// given, after printing what it became; <paramref name="replaced"/> must not be given too.
+    /// <c>anneal train</c>: <paramref name="options"/> and <paramref name="schedule"/> (the <c>--schedule</c> value) with the
+    /// recipe's learning rate, steps and schedule spec when one is given, after printing what it became;
+    /// <paramref name="replaced"/> must not be given too.
     /// </summary>
     /// <exception cref="UsageException">A replaced option is given too, or the recipe is rejected.</exception>
-    internal TrainingOptions ApplyTo(TrainingOptions options, ParseResult parse, TextWriter output, params Option[] replaced)
+    internal (TrainingOptions Options, string? Schedule) ApplyTo(TrainingOptions options, string? schedule, ParseResult parse, TextWriter output, params Option[] replaced)
     {
         if (Read(parse) is not ({ } recipe, var name))
         {
-            return options;
+            return (options, schedule);
         }
 
         if (replaced.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } clash)
@@ -66,11 +67,6 @@ internal sealed class RecipeOptions
         }
 
         RecipeInput.Describe(recipe, output);
-        return options with
-        {
-            Schedule = ScheduleSpec.Write(recipe.Schedule),
-            LearningRate = recipe.LearningRate,
-            Steps = (int)recipe.TrainingSteps,
-        };
+        return (options with { LearningRate = recipe.LearningRate, Steps = (int)recipe.TrainingSteps }, ScheduleSpec.Write(recipe.Schedule));
     }
 }

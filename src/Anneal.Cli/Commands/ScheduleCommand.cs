@@ -62,7 +62,8 @@ internal static class ScheduleCommand
             DefaultValueFactory = _ => "table",
         };
         var plot = new Option<string>("--plot") { HelpName = "FILE.png|FILE.svg", Description = "Also write a plot of the curve(s)." };
-        var stateOut = new Option<string>("--state-out") { HelpName = "FILE", Description = "Save the scheduler state after the last row." };
+        var stateOut = new Option<string>("--state-out") { HelpName = "FILE", Description = "Save the scheduler state after the last row (a new file; see --force)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing --state-out file." };
         var stateIn = new Option<string>("--state-in")
         {
             HelpName = "FILE",
@@ -81,7 +82,7 @@ internal static class ScheduleCommand
 
         var command = new Command("schedule", Description())
         {
-            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep, verbose,
+            spec, steps, lr, momentum, betas, metrics, format, plot, stateOut, stateIn, tokensPerStep, verbose, force,
         };
         foreach (var option in recipe.All)
         {
@@ -102,7 +103,8 @@ internal static class ScheduleCommand
             parse.GetResult(spec) is { Tokens.Count: > 0 },
             parse.GetResult(steps) is { Implicit: false },
             recipe.Read(parse),
-            parse.GetValue(verbose))));
+            parse.GetValue(verbose),
+            parse.GetValue(force))));
         return command;
     }
 
@@ -116,6 +118,11 @@ internal static class ScheduleCommand
         if (!Formats.Contains(request.Format))
         {
             throw new UsageException($"--format '{request.Format}' is not one of {string.Join(", ", Formats)}");
+        }
+
+        if (request.StateOut is { } stateOut && File.Exists(stateOut) && !request.Force)
+        {
+            throw new UsageException($"--state-out '{stateOut}' already exists; pass --force to overwrite it, or choose another file");
         }
 
         if (request.PlotPath is { } plotPath && !PlotRenderer.IsSupported(plotPath))
@@ -245,5 +252,6 @@ internal static class ScheduleCommand
         bool SpecGiven,
         bool StepsGiven,
         (ScheduleRecipe Recipe, string Option)? Recipe,
-        bool Verbose);
+        bool Verbose,
+        bool Force);
 }

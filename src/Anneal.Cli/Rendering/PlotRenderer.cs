@@ -11,9 +11,6 @@ internal static class PlotRenderer
     private const int Width = 900;
     private const int Height = 500;
 
-    /// <summary>Sans-serif families tried in order; Skia's fallback on Linux without fontconfig is often a serif face.</summary>
-    private static readonly string[] SansFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica"];
-
     /// <summary>True when <paramref name="path"/> ends in a supported image extension.</summary>
     internal static bool IsSupported(string path) =>
         path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
@@ -29,12 +26,7 @@ internal static class PlotRenderer
 
     private static Plot Build(ScheduleTrace trace)
     {
-        var plot = new Plot();
-        if (SansFonts.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f) is { } font)
-        {
-            plot.Font.Set(font);
-        }
-
+        var plot = Reports.PlotStyle.NewPlot();
         var steps = trace.Rows.Select(r => (double)r.Step).ToArray();
         var lrNames = Columns.Names("lr", trace.GroupCount).ToArray();
         var momentumNames = Columns.Names("momentum", trace.GroupCount).ToArray();

@@ -26,13 +26,22 @@ public sealed record TextData(
     {
         if (!File.Exists(path))
         {
-            throw new TrainingInputException($"--data: file '{path}' does not exist");
+            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' does not exist");
         }
 
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingInputException(TrainingOption.DataPath, $": cannot read file '{path}': {e.Message}");
+        }
+
         if (bytes.Length == 0)
         {
-            throw new TrainingInputException($"--data: file '{path}' is empty");
+            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is empty");
         }
 
         try
@@ -42,7 +51,7 @@ public sealed record TextData(
         }
         catch (DecoderFallbackException e)
         {
-            throw new TrainingInputException($"--data: file '{path}' is not valid UTF-8 (invalid byte sequence at byte {e.Index})");
+            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is not valid UTF-8 (invalid byte sequence at byte {e.Index})");
         }
     }
 
@@ -51,13 +60,13 @@ public sealed record TextData(
     /// The char tokenizer's vocabulary is built from the whole text, so validation has no unknown characters.
     /// </summary>
     /// <exception cref="TrainingInputException">The text is too short for <paramref name="context"/>.</exception>
-    public static TextData Create(string source, string text, string tokenizer, int context, double? entropyFloorPerChar = null, string? charVocabulary = null)
+    public static TextData Create(string source, string text, TokenizerKind tokenizer, int context, double? entropyFloorPerChar = null, string? charVocabulary = null)
     {
         ITokenizer tok = tokenizer switch
         {
-            "char" => charVocabulary is null ? CharTokenizer.FromText(text) : new CharTokenizer(charVocabulary.EnumerateRunes()),
-            "gpt2" => new Gpt2Tokenizer(),
-            _ => throw new TrainingInputException($"--tokenizer must be 'char' or 'gpt2' (was '{tokenizer}')"),
+            TokenizerKind.Char => charVocabulary is null ? CharTokenizer.FromText(text) : new CharTokenizer(charVocabulary.EnumerateRunes()),
+            TokenizerKind.Gpt2 => new Gpt2Tokenizer(),
+            _ => throw new TrainingInputException(TrainingOption.Tokenizer, $"must be {TokenizerKinds.List} (was {(int)tokenizer})"),
         };
         var ids = tok.Encode(text);
         var split = (int)(ids.Length * TrainFraction);
@@ -65,10 +74,11 @@ public sealed record TextData(
         if (validation.Length < context + 1 || train.Length < context + 1)
         {
             throw new TrainingInputException(
-                $"--context {context} is longer than the data allows: {ids.Length} tokens give {train.Length} for training and {validation.Length} for validation, and each needs at least context + 1 = {context + 1}");
+                TrainingOption.Context,
+                $"{context} is longer than the data allows: {ids.Length} tokens give {train.Length} for training and {validation.Length} for validation, and each needs at least context + 1 = {context + 1}");
         }
 
-        return new TextData(source, tok, train, validation, tokenizer == "char" ? entropyFloorPerChar : null, Unigram(train, validation, tok.VocabularySize));
+        return new TextData(source, tok, train, validation, tokenizer == TokenizerKind.Char ? entropyFloorPerChar : null, Unigram(train, validation, tok.VocabularySize));
     }
 
     private static double Unigram(int[] train, int[] validation, int vocabulary)
@@ -89,6 +99,3 @@ public sealed record TextData(
         return loss / validation.Length;
     }
 }
-
-/// <summary>Bad input to a training run (data, sizes, options): the message is one line for the user.</summary>
-public sealed class TrainingInputException(string message) : Exception(message);

@@ -1,4 +1,3 @@
-using Anneal.Training.Data;
 
 namespace Anneal.Training.Model;
 
@@ -15,44 +14,44 @@ public sealed record GptConfig(int VocabularySize, int Context, int Layers, int 
     /// <exception cref="TrainingInputException">A size is impossible.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new List<OptionProblem>();
         if (VocabularySize < 2)
         {
-            errors.Add($"vocabulary size must be >= 2 (was {VocabularySize})");
+            problems.Add(new OptionProblem(null, $"the vocabulary must have at least 2 tokens (has {VocabularySize})"));
         }
 
         if (Context < 1)
         {
-            errors.Add($"--context must be >= 1 (was {Context})");
+            problems.Add(new OptionProblem(TrainingOption.Context, $"must be >= 1 (was {Context})"));
         }
 
         if (Layers < 1)
         {
-            errors.Add($"--layers must be >= 1 (was {Layers})");
+            problems.Add(new OptionProblem(TrainingOption.Layers, $"must be >= 1 (was {Layers})"));
         }
 
         if (Heads < 1)
         {
-            errors.Add($"--heads must be >= 1 (was {Heads})");
+            problems.Add(new OptionProblem(TrainingOption.Heads, $"must be >= 1 (was {Heads})"));
         }
 
         if (EmbeddingDim < 1)
         {
-            errors.Add($"--dim must be >= 1 (was {EmbeddingDim})");
+            problems.Add(new OptionProblem(TrainingOption.EmbeddingDim, $"must be >= 1 (was {EmbeddingDim})"));
         }
         else if (Heads >= 1 && EmbeddingDim % Heads != 0)
         {
-            errors.Add($"--dim must be a multiple of --heads ({EmbeddingDim} is not a multiple of {Heads})");
+            problems.Add(new OptionProblem(TrainingOption.EmbeddingDim, $"must be a multiple of the number of attention heads ({EmbeddingDim} is not a multiple of {Heads})"));
         }
 
         if (!(Dropout >= 0 && Dropout < 1))
         {
-            errors.Add($"--dropout must be in [0, 1) (was {Dropout})");
+            problems.Add(new OptionProblem(TrainingOption.Dropout, $"must be in [0, 1) (was {Dropout})"));
         }
 
-        if (errors.Count > 0)
+        if (problems.Count > 0)
         {
-            throw new TrainingInputException(string.Join("; ", errors));
+            throw new TrainingInputException(problems);
         }
     }
 

@@ -12,11 +12,27 @@ public interface ITrainingProgress
     /// <summary>A validation evaluation finished.</summary>
     void Evaluated(int step, double validationLoss);
 
-    /// <summary>A checkpoint was written.</summary>
+    /// <summary>A checkpoint was written: the state after <paramref name="step"/> steps (it resumes at step <paramref name="step"/>).</summary>
     void CheckpointSaved(int step, string path);
+
+    /// <summary>Something the run goes on with but the user should know (a horizon that differs from the steps, a checkpoint fallback).</summary>
+    void Warned(TrainingWarning warning)
+    {
+    }
 }
 
 /// <summary>What a run is about to do.</summary>
+/// <param name="StartStep">The first step of this session (0 for a new run).</param>
+/// <param name="TotalSteps">The steps the run ends at.</param>
+/// <param name="Parameters">The model's parameter count.</param>
+/// <param name="TokensPerStep">Training tokens per step.</param>
+/// <param name="DataSource">The data, in words.</param>
+/// <param name="VocabularySize">Token ids.</param>
+/// <param name="EntropyFloor">The data's entropy floor, when known.</param>
+/// <param name="UnigramBaseline">The best context-free model's loss.</param>
+/// <param name="ScheduleSpec">The schedule's spec.</param>
+/// <param name="OutputDirectory">The run directory.</param>
+/// <param name="InitFrom">The checkpoint a new run starts from, or null.</param>
 public sealed record RunInfo(
     int StartStep,
     int TotalSteps,
@@ -27,7 +43,8 @@ public sealed record RunInfo(
     double? EntropyFloor,
     double UnigramBaseline,
     string ScheduleSpec,
-    string OutputDirectory);
+    string OutputDirectory,
+    Runs.RunOrigin? InitFrom = null);
 
 /// <summary>One finished optimizer step.</summary>
 /// <param name="Step">The step (0-based).</param>

@@ -9,6 +9,7 @@ namespace Anneal.Training;
 /// <summary>
 /// The data, device and model of a run, built from <see cref="TrainingOptions"/> one way for <see cref="Trainer"/> and
 /// the experiments (<see cref="Experiments.LrFinder"/>): the same options give the same tokens and the same initial weights.
+/// Data loading stays behind <see cref="LoadData"/>, so another source of batches (prepared token shards) changes one place.
 /// </summary>
 internal static class RunSetup
 {
@@ -48,7 +49,7 @@ internal static class RunSetup
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            throw new TrainingInputException($"--device: {e.Message}");
+            throw new TrainingInputException(TrainingOption.Device, $": {e.Message}");
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Anneal.Training.Data;
 
 namespace Anneal.Training;
 
@@ -21,10 +20,10 @@ public static class SchedulePresets
 
     /// <summary>The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate <paramref name="lr"/>.</summary>
     /// <exception cref="TrainingInputException">Unknown preset.</exception>
-    public static string Spec(string name, int steps, double lr, bool optimizerHasMomentum)
+    public static string Spec(string name, int steps, double lr, OptimizerKind optimizer)
     {
         var warmup = Math.Max(1, steps / 20);
-        var cycle = optimizerHasMomentum ? "true" : "false";
+        var cycle = optimizer.HasMomentum() ? "true" : "false";
         var l = lr.ToString("R", CultureInfo.InvariantCulture);
         return name switch
         {
@@ -44,22 +43,23 @@ public static class SchedulePresets
             "cosine" => $$"""{"type":"CosineAnnealingLR","T_max":{{steps}},"eta_min":0}""",
             // Warmup-stable-decay with the 1-sqrt cooldown over the last 20% (Hägele et al. 2024).
             "wsd-1sqrt" => $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{Math.Max(1, steps / 5)}},"num_training_steps":{{steps}},"decay_type":"1-sqrt"}""",
-            _ => throw new TrainingInputException(Unknown(name)),
+            _ => throw new TrainingInputException(TrainingOption.Schedule, Unknown(name)),
         };
     }
 
     /// <summary>
-    /// Resolves <c>--schedule</c>: null is the default preset; text starting with <c>{</c> is a JSON spec; an existing
-    /// file is read as a JSON spec; anything else must be a preset name. Returns the spec as parsed, and its canonical JSON.
+    /// Resolves a schedule argument once, at the caller's edge: null is the default preset; text starting with <c>{</c>
+    /// is a JSON spec; an existing file is read as a JSON spec; anything else must be a preset name (whose horizon is
+    /// <paramref name="steps"/> and whose peak is <paramref name="lr"/>).
     /// </summary>
     /// <exception cref="TrainingInputException">Unknown preset, unreadable file, or an invalid spec (the message names the JSON path).</exception>
-    public static (Schedule Schedule, string Spec) Resolve(string? value, int steps, double lr, bool optimizerHasMomentum)
+    public static RunSchedule Resolve(string? value, int steps, double lr, OptimizerKind optimizer)
     {
         string json;
         var trimmed = value?.Trim();
         if (string.IsNullOrEmpty(trimmed))
         {
-            json = Spec(Default, steps, lr, optimizerHasMomentum);
+            json = Spec(Default, steps, lr, optimizer);
         }
         else if (trimmed.StartsWith('{'))
         {
@@ -67,41 +67,30 @@ public static class SchedulePresets
         }
         else if (File.Exists(trimmed))
         {
-            json = File.ReadAllText(trimmed);
+            try
+            {
+                json = File.ReadAllText(trimmed);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TrainingInputException(TrainingOption.Schedule, $": cannot read file '{trimmed}': {e.Message}");
+            }
         }
         else if (trimmed.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || trimmed.Contains('/'))
         {
-            throw new TrainingInputException($"--schedule: file '{trimmed}' does not exist");
+            throw new TrainingInputException(TrainingOption.Schedule, $": file '{trimmed}' does not exist");
         }
         else
         {
-            json = Spec(trimmed, steps, lr, optimizerHasMomentum);
+            json = Spec(trimmed, steps, lr, optimizer);
         }
 
-        try
-        {
-            var schedule = ScheduleSpec.Parse(json);
-            string canonical;
-            try
-            {
-                canonical = ScheduleSpec.Write(schedule);
-            }
-            catch (NotSupportedException)
-            {
-                canonical = JsonNode.Parse(json)!.ToJsonString();
-            }
-
-            return (schedule, canonical);
-        }
-        catch (ScheduleArgumentException e)
-        {
-            throw new TrainingInputException($"--schedule: {e.Message}");
-        }
+        return RunSchedule.FromSpec(json);
     }
 
     private static string Unknown(string name)
     {
         var hint = Suggestions.Closest(name, Names) is { } close ? $" (did you mean '{close}'?)" : "";
-        return $"--schedule: '{name}' is not a preset, a JSON spec or an existing file{hint}; presets: {string.Join(", ", Names)}";
+        return $"'{name}' is not a preset, a JSON spec or an existing file{hint}; presets: {string.Join(", ", Names)}";
     }
 }

@@ -1,377 +1,256 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Anneal.Training.Data;
-using Anneal.Training.Model;
-using Anneal.TorchSharp;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
+using Anneal.Training.Runs;
 
 namespace Anneal.Training;
 
+/// <summary>What may change when a run is resumed.</summary>
+public sealed record ResumeRequest
+{
+    /// <summary>The step count to end at (more than planned extends the run), or null to keep the planned one.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>
+    /// A new schedule, or null to keep the recorded one. Accepted exactly when its learning rates for every step already
+    /// run equal the recorded ones (<c>metrics.csv</c>), checked step by step; then the run continues under it.
+    /// </summary>
+    public RunSchedule? Schedule { get; init; }
+
+    /// <summary>Another device, or null.</summary>
+    public string? Device { get; init; }
+}
+
 /// <summary>
-/// The training loop, flat like nanoGPT's <c>train.py</c>: data, model, optimizer, scheduler, then one loop of steps.
+/// The training loop, flat like nanoGPT's <c>train.py</c>: data, model, optimizer, scheduler, then one loop of steps,
+/// writing a <see cref="RunDirectory"/>. Three ways in: <see cref="Run"/> (a new run), <see cref="Resume"/> (continue or
+/// extend a run in place) and <see cref="InitFrom"/> (a new run from another run's checkpoint).
 /// </summary>
 /// <remarks>
+/// <para><b>Steps</b> are numbered from 0 everywhere: step k runs at the schedule's value at k; a run of N steps takes
+/// steps 0 to N - 1; a checkpoint after k steps resumes at step k.</para>
 /// <para><b>Learning rate.</b> The <see cref="Scheduler"/> is bound to the optimizer's two parameter groups (weight
-/// matrices with weight decay, everything else without) and has written step <c>s</c>'s values before step <c>s</c>
-/// runs: step 0 uses the schedule's value at 0. After the optimizer step the scheduler steps once.</para>
+/// matrices with weight decay, everything else without) with the run's base learning rate, and has written step s's
+/// values before step s runs. After the optimizer step the scheduler steps once.</para>
 /// <para><b>Reduce-on-plateau.</b> The scheduler steps once per optimizer step for every schedule, so warmups, milestones
 /// and horizons always count optimizer steps. A schedule that contains <c>ReduceLROnPlateau</c> is fed the validation
-/// loss on evaluation steps (<c>Step(val_loss)</c>, as PyTorch's <c>scheduler.step(val_loss)</c> once per epoch) and
-/// nothing on the others (<c>StepWithoutMetric()</c>), so its patience and cooldown count evaluations: feeding it every
-/// step with a stale validation loss would count one unchanged evaluation as many bad epochs. A warmup in front of it
-/// (<c>warmup-plateau</c>) therefore ramps per step and the plateau sees the evaluations after the warmup.</para>
-/// <para><b>Schedules in tokens.</b> The scheduler is told the tokens per step (batch size × context × gradient
-/// accumulation), so a <c>tokens</c> schedule gives the same learning rate at the same token count whatever the batch.</para>
+/// loss on evaluation steps and nothing on the others (<c>StepWithoutMetric()</c>), so its patience counts evaluations.</para>
+/// <para><b>Schedules in tokens.</b> The scheduler is told the tokens per step, so a <c>tokens</c> schedule gives the same
+/// learning rate at the same token count whatever the batch.</para>
 /// <para><b>Determinism.</b> The weights come from <c>torch.manual_seed(seed)</c>; batch b of micro-step m of step s
 /// starts at offsets drawn from a SplitMix64 stream seeded by (seed, s, m), so the data position is just the step and
-/// resuming needs no saved generator; validation always uses the same batches. With dropout 0 (the default) nothing
-/// else is random.</para>
-/// <para><b>Failure.</b> A NaN or infinite training loss stops the run before the optimizer applies that step's
-/// gradients; the last checkpoint written (from an earlier, finite step) is kept.</para>
+/// resuming needs no saved generator. With dropout 0 (the default) nothing else is random.</para>
+/// <para><b>Divergence</b> (<see cref="DivergenceRule"/>): a NaN or exploding loss stops the run before that step is
+/// applied; the last healthy checkpoint is kept and named.</para>
+/// <para><b>One writer.</b> Every entry point holds the run directory's <see cref="RunLock"/> while it works.</para>
+/// <para><b>Faults.</b> A failed write (disk full, read-only file system) ends the session with
+/// <see cref="TrainingFaultException"/>: no temporary file is left, the checkpoints on disk are intact.</para>
 /// </remarks>
 public static partial class Trainer
 {
-    private const string Format = "anneal.train/1";
-
-    /// <summary>Trains a new run into <paramref name="outputDirectory"/>.</summary>
-    /// <exception cref="TrainingInputException">Bad options, data or schedule: the message is one line for the user.</exception>
-    public static TrainingResult Run(TrainingOptions options, string outputDirectory, ITrainingProgress? progress = null, CancellationToken cancellation = default)
+    /// <summary>Trains a new run into <paramref name="outputDirectory"/> under <paramref name="schedule"/> (null: the default preset for the options' steps and learning rate).</summary>
+    /// <param name="options">The run.</param>
+    /// <param name="schedule">The schedule, resolved by the caller (<see cref="SchedulePresets.Resolve"/>).</param>
+    /// <param name="outputDirectory">A new or empty directory; with <paramref name="force"/> also one holding other files or an old run (whose files are deleted first).</param>
+    /// <param name="force">Write into a directory that is not empty.</param>
+    /// <param name="progress">Receives the progress.</param>
+    /// <param name="cancellation">Cancels after the current step (a checkpoint is written).</param>
+    /// <exception cref="TrainingInputException">Bad options, data or schedule, an occupied directory, or a directory another process holds.</exception>
+    /// <exception cref="TrainingFaultException">A write failed.</exception>
+    public static TrainingResult Run(TrainingOptions options, RunSchedule? schedule, string outputDirectory, bool force = false, ITrainingProgress? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
-        if (Checkpoint.Exists(outputDirectory))
-        {
-            throw new TrainingInputException($"--out: '{outputDirectory}' already holds a run (checkpoint.bin); use --resume {outputDirectory} to continue it or choose another directory");
-        }
-
-        return Execute(options, outputDirectory, null, progress ?? NullProgress.Instance, cancellation);
+        options.Validate();
+        schedule ??= SchedulePresets.Resolve(null, options.Steps, options.LearningRate, options.Optimizer);
+        var run = new RunDirectory(outputDirectory);
+        return InNewDirectory(run, force, () => Execute(new SessionPlan(run, options, schedule) { Warnings = [.. HorizonWarnings(schedule, options)] }, progress, cancellation));
     }
 
     /// <summary>
-    /// Continues the run in <paramref name="directory"/> from its checkpoint with the options it was started with;
-    /// <paramref name="steps"/> may raise the step count.
+    /// Starts a new run in <paramref name="outputDirectory"/> from the weights and optimizer state (Adam's moments and step
+    /// counts) of a checkpoint of the run in <paramref name="sourceDirectory"/>: the latest, or the one after exactly
+    /// <paramref name="step"/> steps. The step counter, token count and data position go on from the checkpoint's step
+    /// k, and <paramref name="schedule"/> is evaluated at the global step (step k runs at S(k)), so a WSD cooldown
+    /// branched off a stable run has, step for step, the learning rates and batches of an uninterrupted run of that spec.
+    /// A reduce-on-plateau in the new schedule starts fresh. This is how a cooldown is branched off a stable run, and
+    /// how a diverged run restarts from its last good checkpoint at a lower learning rate.
     /// </summary>
-    /// <exception cref="TrainingInputException">No checkpoint, or it cannot be read.</exception>
-    public static TrainingResult Resume(string directory, int? steps = null, string? device = null, ITrainingProgress? progress = null, CancellationToken cancellation = default)
+    /// <param name="sourceDirectory">The run whose checkpoint starts the new one.</param>
+    /// <param name="step">The checkpoint's step, or null for the latest.</param>
+    /// <param name="options">
+    /// The new run's options: the source's (<see cref="RunDirectory.ReadCheckpoint"/>) with any change of
+    /// <see cref="TrainingOptions.LearningRate"/>, <see cref="TrainingOptions.Steps"/> (the step the new run ends at, after k),
+    /// <see cref="TrainingOptions.EvalEvery"/>, <see cref="TrainingOptions.EvalBatches"/>,
+    /// <see cref="TrainingOptions.CheckpointEvery"/> and <see cref="TrainingOptions.Device"/>; the model, data and
+    /// optimizer must be the source's.
+    /// </param>
+    /// <param name="schedule">The new schedule (null: the default preset for the new steps and learning rate).</param>
+    /// <param name="outputDirectory">A new or empty directory (with <paramref name="force"/>: any but the source).</param>
+    /// <param name="force">Write into a directory that is not empty.</param>
+    /// <param name="progress">Receives the progress.</param>
+    /// <param name="cancellation">Cancels after the current step.</param>
+    /// <exception cref="TrainingInputException">No such checkpoint, options that change the model, data or optimizer, too few steps, an occupied output, or a bad schedule.</exception>
+    /// <exception cref="TrainingFaultException">A write failed.</exception>
+    public static TrainingResult InitFrom(string sourceDirectory, int? step, TrainingOptions options, RunSchedule? schedule, string outputDirectory, bool force = false, ITrainingProgress? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        if (!Checkpoint.Exists(directory))
-        {
-            throw new TrainingInputException($"--resume: '{directory}' has no checkpoint.bin");
-        }
-
-        var header = Checkpoint.ReadHeader(directory);
-        if (header["format"]?.GetValue<string>() != Format)
-        {
-            throw new TrainingInputException($"--resume: checkpoint in '{directory}' has an unknown format");
-        }
-
-        var options = header["options"].Deserialize<TrainingOptions>() ?? throw new TrainingInputException("--resume: checkpoint has no options");
-        options = options with { Steps = steps ?? options.Steps, Device = device ?? options.Device };
-        return Execute(options, directory, header, progress ?? NullProgress.Instance, cancellation);
-    }
-
-    private static TrainingResult Execute(TrainingOptions options, string outDir, JsonObject? resume, ITrainingProgress progress, CancellationToken cancellation)
-    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         options.Validate();
-        var clock = Stopwatch.StartNew();
-
-        // ---- data and model (RunSetup: the same for the experiments)
-        var data = RunSetup.LoadData(options, resume?["char_vocabulary"]?.GetValue<string>());
-        var floor = data.EntropyFloorNatsPerToken;
-        var source = data.Source;
-        var device = RunSetup.ResolveDevice(options);
-        var config = RunSetup.ModelConfig(options, data);
-        using var model = RunSetup.CreateModel(options, config, device);
-
-        // ---- optimizer and schedule
-        using var optimizer = CreateOptimizer(options, model);
-        var hasMomentum = options.Optimizer != "adagrad";
-        Schedule schedule;
-        string spec;
-        if (resume is null)
+        if (Path.GetFullPath(sourceDirectory) == Path.GetFullPath(outputDirectory))
         {
-            (schedule, spec) = SchedulePresets.Resolve(options.Schedule, options.Steps, options.LearningRate, hasMomentum);
-        }
-        else
-        {
-            spec = resume["schedule"]!.GetValue<string>();
-            schedule = ScheduleSpec.Parse(spec);
+            throw new TrainingInputException(TrainingOption.OutputDirectory, $": '{outputDirectory}' is the run it starts from; give a new directory", new ResumeRemedy(sourceDirectory));
         }
 
-        var tokensPerStep = options.TokensPerStep;
-        Scheduler scheduler;
+        var source = new RunDirectory(sourceDirectory);
+        CheckpointInfo checkpoint;
+        string? notice;
         try
         {
-            scheduler = optimizer.CreateScheduler(schedule, tokensPerStep);
+            checkpoint = source.ReadCheckpoint(step, out notice);
         }
-        catch (ScheduleArgumentException e)
+        catch (TrainingInputException e)
         {
-            throw new TrainingInputException($"--schedule: {e.Message}");
-        }
-
-        var startStep = 0;
-        long tokens = 0;
-        double? bestVal = null, lastVal = null;
-        int? bestStep = null;
-        if (resume is not null)
-        {
-            Checkpoint.LoadWeights(outDir, model, optimizer);
-            scheduler.LoadState(SchedulerStateJson.Read(resume["scheduler"]!.GetValue<string>(), schedule));
-            startStep = resume["next_step"]!.GetValue<int>();
-            tokens = resume["tokens"]!.GetValue<long>();
-            bestVal = resume["best_val_loss"]?.GetValue<double>();
-            bestStep = resume["best_step"]?.GetValue<int>();
-            lastVal = resume["last_val_loss"]?.GetValue<double>();
+            throw e.About(TrainingOption.InitFrom);
         }
 
-        var needsMetric = schedule.NeedsMetric;
-        // The last step the schedule is defined for (OneCycleLR's total_steps; in tokens, its last whole step); the LR stays there after it.
-        var lastStep = scheduler.MaxStep;
-        using var writer = new RunWriter(outDir, 2, startStep);
-        writer.WriteJson("run.json", new JsonObject
+        var header = checkpoint.Header;
+        CheckSameModel(header.Options, options, sourceDirectory);
+        if (options.Steps <= header.Step)
         {
-            ["format"] = Format,
-            ["options"] = JsonSerializer.SerializeToNode(options),
-            ["schedule"] = JsonNode.Parse(spec),
-            ["scheduler_steps"] = needsMetric ? "once per optimizer step; reduce-on-plateau fed the validation loss at each evaluation" : "once per optimizer step",
-            ["model"] = JsonSerializer.SerializeToNode(config),
-            ["parameters"] = config.ParameterCount,
-            ["parameter_groups"] = new JsonArray("weight matrices (weight decay)", "norms, biases, embeddings (no weight decay)"),
-            ["data"] = source,
-            ["tokenizer"] = data.Tokenizer.Name,
-            ["vocabulary_size"] = data.Tokenizer.VocabularySize,
-            ["train_tokens"] = data.Train.Length,
-            ["validation_tokens"] = data.Validation.Length,
-            ["tokens_per_step"] = tokensPerStep,
-            ["entropy_floor_nats_per_token"] = floor,
-            ["unigram_nats_per_token"] = data.UnigramNatsPerToken,
-            ["device"] = options.Device,
-            ["resumed_at_step"] = startStep,
-        });
-        progress.Started(new RunInfo(startStep, options.Steps, config.ParameterCount, tokensPerStep, source, config.VocabularySize, floor, data.UnigramNatsPerToken, spec, outDir));
-
-        // ---- the loop
-        var status = TrainingStatus.Completed;
-        string? message = null;
-        var trainSeconds = 0.0;
-        var sessionClock = Stopwatch.StartNew();
-        var sessionSteps = 0;
-        var step = startStep;
-        var parameters = model.parameters().ToArray();
-        model.train();
-        for (; step < options.Steps; step++)
-        {
-            if (cancellation.IsCancellationRequested)
-            {
-                status = TrainingStatus.Cancelled;
-                break;
-            }
-
-            double[] lrs = [.. scheduler.LastLearningRates];
-            var stepClock = Stopwatch.StartNew();
-            var loss = TrainStep(model, parameters, optimizer, data, options, step, device);
-            if (!double.IsFinite(loss))
-            {
-                status = TrainingStatus.Diverged;
-                var kept = Checkpoint.Exists(outDir) ? $"the last good checkpoint ({Path.Combine(outDir, Checkpoint.FileName)}) is kept" : "no checkpoint had been written yet";
-                message = $"training loss became {loss} at step {step} (lr {lrs[0]:G4}); stopped before applying the step; {kept}";
-                break;
-            }
-
-            var seconds = stepClock.Elapsed.TotalSeconds;
-            trainSeconds += seconds;
-            tokens += tokensPerStep;
-            sessionSteps++;
-
-            double? val = null;
-            if ((step + 1) % options.EvalEvery == 0 || step == options.Steps - 1)
-            {
-                val = Evaluate(model, data.Validation, options, device);
-                lastVal = val;
-                if (bestVal is null || val < bestVal)
-                {
-                    (bestVal, bestStep) = (val, step);
-                }
-            }
-
-            var eta = TimeSpan.FromSeconds(sessionClock.Elapsed.TotalSeconds / sessionSteps * (options.Steps - step - 1));
-            var report = new StepReport(step, options.Steps, tokens, loss, lrs, tokensPerStep / seconds, eta);
-            writer.Row(report, val);
-            progress.Stepped(report);
-            if (val is { } v)
-            {
-                progress.Evaluated(step, v);
-            }
-
-            if (lastStep is not { } max || scheduler.StepCount < max)
-            {
-                if (!needsMetric)
-                {
-                    scheduler.Step();
-                }
-                else if (val is { } metric)
-                {
-                    scheduler.Step(metric);
-                }
-                else
-                {
-                    scheduler.StepWithoutMetric();
-                }
-            }
-
-            if ((options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0) || step == options.Steps - 1)
-            {
-                SaveCheckpoint(step + 1);
-            }
+            throw new TrainingInputException(TrainingOption.Steps, $"must be more than {header.Step}, the steps of the checkpoint the run starts from (was {options.Steps})");
         }
 
-        if (status == TrainingStatus.Cancelled && step > startStep)
+        schedule ??= SchedulePresets.Resolve(null, options.Steps, options.LearningRate, options.Optimizer);
+        var run = new RunDirectory(outputDirectory);
+        var origin = new RunOrigin(Relative(outputDirectory, checkpoint.Path), header.Step, header.Schedule, header.Options.LearningRate);
+        var warnings = HorizonWarnings(schedule, options).ToList();
+        if (notice is not null)
         {
-            SaveCheckpoint(step);
+            warnings.Insert(0, new TrainingWarning(TrainingOption.InitFrom, ": " + notice));
         }
 
-        writer.Flush();
-        var throughput = trainSeconds > 0 ? (tokens - ((long)startStep * tokensPerStep)) / trainSeconds : 0;
-        writer.WriteJson("summary.json", new JsonObject
-        {
-            ["status"] = status.ToString().ToLowerInvariant(),
-            ["message"] = message,
-            ["steps_done"] = step,
-            ["total_steps"] = options.Steps,
-            ["tokens"] = tokens,
-            ["final_val_loss"] = lastVal,
-            ["best_val_loss"] = bestVal,
-            ["best_step"] = bestStep,
-            ["entropy_floor_nats_per_token"] = floor,
-            ["excess_loss"] = lastVal is { } lv && floor is { } f ? lv - f : null,
-            ["best_excess_loss"] = bestVal is { } bv && floor is { } f2 ? bv - f2 : null,
-            ["unigram_nats_per_token"] = data.UnigramNatsPerToken,
-            ["tokens_per_second"] = throughput,
-            ["gflops_per_second"] = throughput * config.TrainingFlopsPerToken / 1e9,
-            ["train_seconds"] = trainSeconds,
-            ["wall_seconds"] = clock.Elapsed.TotalSeconds,
-        });
-        writer.Plot(floor, data.UnigramNatsPerToken);
-        return new TrainingResult(status, step, lastVal, bestVal, bestStep, floor, data.UnigramNatsPerToken, throughput, clock.Elapsed, outDir, message,
-            [.. writer.TrainLosses], [.. writer.LearningRates]);
-
-        void SaveCheckpoint(int nextStep)
-        {
-            writer.Flush();
-            Checkpoint.Save(outDir, new JsonObject
+        return InNewDirectory(run, force, () => Execute(
+            new SessionPlan(run, options, schedule)
             {
-                ["format"] = Format,
-                ["next_step"] = nextStep,
-                ["tokens"] = tokens,
-                ["options"] = JsonSerializer.SerializeToNode(options),
-                ["schedule"] = spec,
-                ["scheduler"] = SchedulerStateJson.Write(scheduler),
-                ["char_vocabulary"] = (data.Tokenizer as CharTokenizer)?.Vocabulary,
-                ["best_val_loss"] = bestVal,
-                ["best_step"] = bestStep,
-                ["last_val_loss"] = lastVal,
-            }, model, optimizer);
-            progress.CheckpointSaved(nextStep, Path.Combine(outDir, Checkpoint.FileName));
-        }
-    }
-
-    /// <summary>The optimizer over the model's two parameter groups (decay, no decay), both at the base learning rate.</summary>
-    internal static OptimizerHelper CreateOptimizer(TrainingOptions o, Gpt model)
-    {
-        var (decay, noDecay) = model.ParameterGroups();
-        var lr = o.LearningRate;
-        return o.Optimizer switch
-        {
-            "sgd" => optim.SGD(
-                [new SGD.ParamGroup(decay, lr: lr, momentum: o.Momentum, weight_decay: o.WeightDecay), new SGD.ParamGroup(noDecay, lr: lr, momentum: o.Momentum)],
-                lr, o.Momentum),
-            "adam" => optim.Adam(
-                [new Adam.ParamGroup(decay, lr: lr, beta1: o.Beta1, beta2: o.Beta2, weight_decay: o.WeightDecay), new Adam.ParamGroup(noDecay, lr: lr, beta1: o.Beta1, beta2: o.Beta2)],
-                lr, o.Beta1, o.Beta2),
-            "adamw" => optim.AdamW(
-                [new AdamW.ParamGroup(decay, lr: lr, beta1: o.Beta1, beta2: o.Beta2, weight_decay: o.WeightDecay), new AdamW.ParamGroup(noDecay, lr: lr, beta1: o.Beta1, beta2: o.Beta2, weight_decay: 0)],
-                lr, o.Beta1, o.Beta2),
-            "rmsprop" => optim.RMSProp(
-                [new RMSProp.ParamGroup(decay, lr: lr, momentum: o.Momentum, weight_decay: o.WeightDecay), new RMSProp.ParamGroup(noDecay, lr: lr, momentum: o.Momentum)],
-                lr, momentum: o.Momentum),
-            "adagrad" => optim.Adagrad(
-                [new Adagrad.ParamGroup(decay, lr: lr, weight_decay: o.WeightDecay), new Adagrad.ParamGroup(noDecay, lr: lr)],
-                lr),
-            _ => throw new TrainingInputException($"--optimizer must be sgd, adam, adamw, rmsprop or adagrad (was '{o.Optimizer}')"),
-        };
+                Weights = checkpoint,
+                StartStep = header.Step,
+                Tokens = header.Tokens,
+                CharVocabulary = header.CharVocabulary,
+                Divergence = header.Divergence,
+                Origin = origin,
+                Warnings = warnings,
+            },
+            progress,
+            cancellation));
     }
 
     /// <summary>
-    /// One optimizer step of <c>anneal train</c> (and of the LR range test): zero the gradients, run the micro-batches of
-    /// step <paramref name="step"/> (a SplitMix64 stream per seed, step and micro-step, so batches are a pure function of
-    /// them), clip, and step the optimizer. Returns the mean training loss; when it is not finite the step is not applied.
+    /// Continues the run in <paramref name="directory"/> from its checkpoint (<c>checkpoint.prev.bin</c> when
+    /// <c>checkpoint.bin</c> is corrupt, with a warning) with the options it was started with, bit for bit.
+    /// <see cref="ResumeRequest.Steps"/> may extend it: past the schedule's horizon only under a new schedule that
+    /// continues the recorded learning rates (<see cref="ResumeRequest.Schedule"/>) or when the schedule has none. A run
+    /// with nothing left to train is left as it is (<see cref="TrainingStatus.NothingToTrain"/>).
     /// </summary>
-    internal static double TrainStep(Gpt model, Parameter[] parameters, optim.Optimizer optimizer, TextData data, TrainingOptions options, int step, Device device)
+    /// <exception cref="TrainingInputException">No usable checkpoint, a diverged run, fewer steps than done, steps past the horizon, a schedule that does not continue the recorded one, or a directory another process holds.</exception>
+    /// <exception cref="TrainingFaultException">A write failed.</exception>
+    public static TrainingResult Resume(string directory, ResumeRequest? request = null, ITrainingProgress? progress = null, CancellationToken cancellation = default)
     {
-        using var scope = NewDisposeScope();
-        optimizer.zero_grad();
-        double loss = 0;
-        for (var micro = 0; micro < options.GradientAccumulation; micro++)
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        request ??= new ResumeRequest();
+        var run = new RunDirectory(directory);
+        if (!run.HasCheckpoint)
         {
-            var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
-            var (x, y) = Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
-            var logits = model.forward(x);
-            var microLoss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1));
-            (microLoss / options.GradientAccumulation).backward();
-            loss += microLoss.item<float>() / options.GradientAccumulation;
+            throw new TrainingInputException(TrainingOption.ResumeDirectory, run.Exists
+                ? $": '{directory}' has no checkpoint ({RunDirectory.CheckpointFileName})"
+                : $": '{directory}' does not exist");
         }
 
-        if (!double.IsFinite(loss))
+        using var hold = Hold(run, TrainingOption.ResumeDirectory);
+        RunSummary? summary;
+        CheckpointInfo checkpoint;
+        string? notice;
+        try
         {
-            return loss;
+            summary = run.ReadSummary();
+            checkpoint = run.ReadCheckpoint(null, out notice);
+        }
+        catch (TrainingInputException e)
+        {
+            throw e.About(TrainingOption.ResumeDirectory);
         }
 
-        if (options.GradientClip > 0)
+        var header = checkpoint.Header;
+        if (summary is { Status: TrainingStatus.Diverged, Divergence: { } d } && d.Step >= header.Step)
         {
-            nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+            var restart = d.GoodCheckpointStep is { } good ? new InitFromRemedy(directory, good, header.Options.LearningRate / 2) : null;
+            throw new TrainingInputException(
+                TrainingOption.ResumeDirectory,
+                $": '{directory}' diverged at step {d.Step} (lr {Show(d.LearningRate)}); resuming it would train into the same divergence" +
+                (restart is null ? "; no checkpoint was written before it: start the run again at a lower learning rate" : ""),
+                restart);
         }
 
-        optimizer.step();
-        return loss;
-    }
-
-    /// <summary>A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens.</summary>
-    internal static (Tensor X, Tensor Y) Batch(int[] tokens, int batch, int context, ref SplitMix64 rng, Device device)
-    {
-        var xs = new long[batch * context];
-        var ys = new long[batch * context];
-        for (var b = 0; b < batch; b++)
+        var options = header.Options with
         {
-            var offset = (int)rng.NextInt64(tokens.Length - context);
-            for (var t = 0; t < context; t++)
+            Steps = request.Steps ?? header.Options.Steps,
+            Device = request.Device ?? header.Options.Device,
+        };
+        options.Validate();
+        var start = header.Step;
+        if (options.Steps < start)
+        {
+            throw new TrainingInputException(TrainingOption.Steps, $"must be at least {start}, the steps the run has done (was {options.Steps})");
+        }
+
+        var recorded = RunSchedule.FromSpec(header.Schedule);
+        var schedule = request.Schedule is { } given && given.Spec != recorded.Spec ? given : recorded;
+        var firstStep = header.InitFrom?.Step ?? 0;
+        var history = run.ReadHistory().Before(start);
+        if (options.Steps == start)
+        {
+            return NothingToTrain(run, header, summary, history);
+        }
+
+        string? state = null;
+        if (!ReferenceEquals(schedule, recorded))
+        {
+            state = ScheduleReplay.Continue(schedule, options, history, firstStep, start);
+        }
+
+        var warnings = new List<TrainingWarning>();
+        if (notice is not null)
+        {
+            warnings.Add(new TrainingWarning(TrainingOption.ResumeDirectory, ": " + notice));
+        }
+
+        var horizon = schedule.HorizonSteps(options.TokensPerStep);
+        if (horizon is { } h && options.Steps > h && options.Steps > header.Options.Steps)
+        {
+            throw new TrainingInputException(
+                TrainingOption.Steps,
+                $"{options.Steps} goes past the schedule's horizon ({schedule.HorizonParameter} = {h}), after which its learning rate no longer follows its plan (a decay stays at its end value, cosine annealing climbs back)",
+                new ExtendRemedy(directory, start, options.Steps));
+        }
+
+        warnings.AddRange(HorizonWarnings(schedule, options));
+        return Execute(
+            new SessionPlan(run, options, schedule)
             {
-                xs[(b * context) + t] = tokens[offset + t];
-                ys[(b * context) + t] = tokens[offset + t + 1];
-            }
-        }
-
-        return (tensor(xs, [batch, context], device: device), tensor(ys, [batch, context], device: device));
-    }
-
-    private static double Evaluate(Gpt model, int[] validation, TrainingOptions options, Device device)
-    {
-        model.eval();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var rng = new SplitMix64(SplitMix64.Mix((ulong)options.Seed ^ 0xE7A1_0000_0000_0001UL));
-        double total = 0;
-        for (var i = 0; i < options.EvalBatches; i++)
-        {
-            var (x, y) = Batch(validation, options.BatchSize, options.Context, ref rng, device);
-            var logits = model.forward(x);
-            total += nn.functional.cross_entropy(logits.view(-1, model.Config.VocabularySize), y.view(-1)).item<float>();
-        }
-
-        model.train();
-        return total / options.EvalBatches;
+                Weights = checkpoint,
+                SchedulerState = state ?? header.SchedulerState,
+                StartStep = start,
+                Tokens = header.Tokens,
+                CharVocabulary = header.CharVocabulary,
+                Divergence = header.Divergence,
+                Continues = header,
+                History = history,
+                Origin = header.InitFrom,
+                Warnings = warnings,
+                ReplacedIsHealthy = header.Healthy && checkpoint.Path == run.FilePath(RunDirectory.CheckpointFileName),
+            },
+            progress,
+            cancellation);
     }
 }

@@ -1,18 +1,16 @@
 namespace Anneal.Training;
 
 /// <summary>
-/// Everything that defines a training run. The defaults are the one place where the default run is defined
-/// (nanoGPT's <c>train.py</c> keeps its defaults at the top the same way): a 4-layer, 4-head, 128-wide character-level
+/// Everything that defines a training run but its schedule (resolved once, at the caller's edge, into a
+/// <see cref="RunSchedule"/>). The defaults are the one place where the default run is defined
+/// (nanoGPT's <c>train.py</c> keeps its defaults at the top the same way): a 4-layer, 4-head, 192-wide character-level
 /// GPT on the built-in corpus, AdamW at 3e-3 with linear warmup and cosine decay to a tenth, 600 steps of 16 × 64
 /// tokens: about two minutes on a 2-core CPU.
 /// </summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The schedule: a JSON spec, a path to a JSON spec file, or a preset name (<see cref="SchedulePresets"/>); null means <see cref="SchedulePresets.Default"/>.</summary>
-    public string? Schedule { get; init; }
-
-    /// <summary>The optimizer: <c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c> or <c>adagrad</c> (TorchSharp's own).</summary>
-    public string Optimizer { get; init; } = "adamw";
+    /// <summary>The optimizer (TorchSharp's own).</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
 
     /// <summary>The base (peak) learning rate of every parameter group.</summary>
     public double LearningRate { get; init; } = 3e-3;
@@ -26,8 +24,8 @@ public sealed record TrainingOptions
     /// <summary>A UTF-8 text file to train on; null trains on the built-in <see cref="Data.SyntheticCorpus"/>.</summary>
     public string? DataPath { get; init; }
 
-    /// <summary>The tokenizer: <c>char</c> or <c>gpt2</c>.</summary>
-    public string Tokenizer { get; init; } = "char";
+    /// <summary>The tokenizer.</summary>
+    public TokenizerKind Tokenizer { get; init; } = TokenizerKind.Char;
 
     /// <summary>Sequences per micro-batch.</summary>
     public int BatchSize { get; init; } = 16;
@@ -87,67 +85,89 @@ public sealed record TrainingOptions
     /// <summary>The device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Checks the options; all problems are gathered into one message.</summary>
-    /// <exception cref="Data.TrainingInputException">An option is out of range.</exception>
+    /// <summary>Checks the options; all problems are gathered into one exception.</summary>
+    /// <exception cref="TrainingInputException">An option is out of range.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
-        void Positive(long value, string name)
+        var problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new TrainingInputException(problems);
+        }
+    }
+
+    /// <summary>Every problem of the options, in declaration order (empty when they are valid).</summary>
+    public IReadOnlyList<OptionProblem> Problems()
+    {
+        var problems = new List<OptionProblem>();
+        void Add(TrainingOption option, string text) => problems.Add(new OptionProblem(option, text));
+        void Positive(long value, TrainingOption option)
         {
             if (value < 1)
             {
-                errors.Add($"{name} must be >= 1 (was {value})");
+                Add(option, $"must be >= 1 (was {value})");
             }
         }
 
-        if (Optimizer is not ("sgd" or "adam" or "adamw" or "rmsprop" or "adagrad"))
+        void Fraction(double value, TrainingOption option)
         {
-            errors.Add($"--optimizer must be sgd, adam, adamw, rmsprop or adagrad (was '{Optimizer}')");
+            if (!(value >= 0 && value < 1))
+            {
+                Add(option, $"must be in [0, 1) (was {Show(value)})");
+            }
         }
 
-        if (Tokenizer is not ("char" or "gpt2"))
+        void NonNegative(double value, TrainingOption option)
         {
-            errors.Add($"--tokenizer must be char or gpt2 (was '{Tokenizer}')");
+            if (!(value >= 0) || !double.IsFinite(value))
+            {
+                Add(option, $"must be a finite number >= 0 (was {Show(value)})");
+            }
+        }
+
+        if (!Enum.IsDefined(Optimizer))
+        {
+            Add(TrainingOption.Optimizer, $"must be {OptimizerKinds.List} (was {(int)Optimizer})");
         }
 
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
         {
-            errors.Add($"--lr must be a finite number > 0 (was {LearningRate})");
+            Add(TrainingOption.LearningRate, $"must be a finite number > 0 (was {Show(LearningRate)})");
         }
 
-        Positive(Steps, "--steps");
-        Positive(BatchSize, "--batch-size");
-        Positive(GradientAccumulation, "--grad-accum");
-        Positive(Context, "--context");
-        Positive(Layers, "--layers");
-        Positive(Heads, "--heads");
-        Positive(EmbeddingDim, "--dim");
-        Positive(EvalEvery, "--eval-every");
-        Positive(EvalBatches, "--eval-batches");
-        Positive(CorpusCharacters, "--corpus-chars");
-        if (CheckpointEvery < 0)
+        Positive(Steps, TrainingOption.Steps);
+        if (!Enum.IsDefined(Tokenizer))
         {
-            errors.Add($"--checkpoint-every must be >= 0 (was {CheckpointEvery})");
+            Add(TrainingOption.Tokenizer, $"must be {TokenizerKinds.List} (was {(int)Tokenizer})");
         }
 
+        Positive(BatchSize, TrainingOption.BatchSize);
+        Positive(GradientAccumulation, TrainingOption.GradientAccumulation);
+        Positive(Context, TrainingOption.Context);
+        Positive(Layers, TrainingOption.Layers);
+        Positive(Heads, TrainingOption.Heads);
+        Positive(EmbeddingDim, TrainingOption.EmbeddingDim);
         if (EmbeddingDim >= 1 && Heads >= 1 && EmbeddingDim % Heads != 0)
         {
-            errors.Add($"--dim must be a multiple of --heads ({EmbeddingDim} is not a multiple of {Heads})");
+            Add(TrainingOption.EmbeddingDim, $"must be a multiple of the number of attention heads ({EmbeddingDim} is not a multiple of {Heads})");
         }
 
-        if (!(Dropout >= 0 && Dropout < 1))
+        Fraction(Dropout, TrainingOption.Dropout);
+        NonNegative(WeightDecay, TrainingOption.WeightDecay);
+        Fraction(Beta1, TrainingOption.Beta1);
+        Fraction(Beta2, TrainingOption.Beta2);
+        Fraction(Momentum, TrainingOption.Momentum);
+        NonNegative(GradientClip, TrainingOption.GradientClip);
+        Positive(EvalEvery, TrainingOption.EvalEvery);
+        Positive(EvalBatches, TrainingOption.EvalBatches);
+        if (CheckpointEvery < 0)
         {
-            errors.Add($"--dropout must be in [0, 1) (was {Dropout})");
+            Add(TrainingOption.CheckpointEvery, $"must be >= 0 (was {CheckpointEvery})");
         }
 
-        if (!(WeightDecay >= 0) || !(GradientClip >= 0) || !(Beta1 >= 0 && Beta1 < 1) || !(Beta2 >= 0 && Beta2 < 1) || !(Momentum >= 0 && Momentum < 1))
-        {
-            errors.Add("--weight-decay and --grad-clip must be >= 0, and betas and momentum in [0, 1)");
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new Data.TrainingInputException(string.Join("; ", errors));
-        }
+        Positive(CorpusCharacters, TrainingOption.CorpusCharacters);
+        return problems;
     }
+
+    private static string Show(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }

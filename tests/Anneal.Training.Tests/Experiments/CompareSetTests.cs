@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Anneal.Training.Data;
 using Anneal.Training.Experiments;
+using Anneal.Training.Runs;
 using Xunit;
 
 namespace Anneal.Training.Tests.Experiments;
@@ -18,24 +18,24 @@ public sealed class CompareSetTests : IDisposable
         Assert.Equal(
             ["constant", "exponential", "multistep", "cosine", "onecycle", "adam-constant", "warmup-cosine", "wsd-1sqrt", "warmup-linear"],
             CompareSet.Default.Select(e => e.Name));
-        Assert.Equal(["adam"], CompareSet.Default.Where(e => e.Optimizer is not null).Select(e => e.Optimizer));
+        Assert.Equal([OptimizerKind.Adam], CompareSet.Default.Where(e => e.Optimizer is not null).Select(e => e.Optimizer!.Value));
 
         const int steps = 300;
         const double lr = 3e-3;
         foreach (var entry in CompareSet.Default)
         {
-            var (schedule, _) = SchedulePresets.Resolve(entry.Schedule, steps, lr, true);
+            var schedule = SchedulePresets.Resolve(entry.Schedule, steps, lr, OptimizerKind.AdamW).Schedule;
             var values = Enumerable.Range(0, steps).Select(t => schedule.LearningRate(t, lr)).ToList();
             Assert.True(Math.Abs(values.Max() - lr) < 1e-12 * lr, $"{entry.Name} peaks at {values.Max()}");
         }
 
-        Assert.Equal(lr * 0.01, ScheduleSpec.Parse(SchedulePresets.Spec("exponential", steps, lr, true)).LearningRate(steps, lr), 1e-15);
-        Assert.Equal("""{"type":"MultiStepLR","milestones":[150,225],"gamma":0.1}""", SchedulePresets.Spec("multistep", steps, lr, true));
-        Assert.Equal("""{"type":"CosineAnnealingLR","T_max":300,"eta_min":0}""", SchedulePresets.Spec("cosine", steps, lr, true));
+        Assert.Equal(lr * 0.01, ScheduleSpec.Parse(SchedulePresets.Spec("exponential", steps, lr, OptimizerKind.AdamW)).LearningRate(steps, lr), 1e-15);
+        Assert.Equal("""{"type":"MultiStepLR","milestones":[150,225],"gamma":0.1}""", SchedulePresets.Spec("multistep", steps, lr, OptimizerKind.AdamW));
+        Assert.Equal("""{"type":"CosineAnnealingLR","T_max":300,"eta_min":0}""", SchedulePresets.Spec("cosine", steps, lr, OptimizerKind.AdamW));
         Assert.Equal(
             """{"type":"warmup_stable_decay","num_warmup_steps":15,"num_decay_steps":60,"num_training_steps":300,"decay_type":"1-sqrt"}""",
-            SchedulePresets.Spec("wsd-1sqrt", steps, lr, true));
-        var wsd = ScheduleSpec.Parse(SchedulePresets.Spec("wsd-1sqrt", steps, lr, true));
+            SchedulePresets.Spec("wsd-1sqrt", steps, lr, OptimizerKind.AdamW));
+        var wsd = ScheduleSpec.Parse(SchedulePresets.Spec("wsd-1sqrt", steps, lr, OptimizerKind.AdamW));
         Assert.Equal(lr, wsd.LearningRate(240, lr)); // the cooldown starts at 80%
         Assert.Equal(0.0, wsd.LearningRate(300, lr));
     }
@@ -55,7 +55,7 @@ public sealed class CompareSetTests : IDisposable
     public void AnUnknownNameSuggestsTheClosestPreset()
     {
         var e = Assert.Throws<TrainingInputException>(() => CompareSet.Parse("cosin"));
-        Assert.StartsWith("--schedule: 'cosin' is not a preset, a JSON spec or an existing file (did you mean 'cosine'?)", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Schedule 'cosin' is not a preset, a JSON spec or an existing file (did you mean 'cosine'?)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,16 +68,16 @@ public sealed class CompareSetTests : IDisposable
         var json = Path.Combine(_dir.FullName, "schedules.json");
         File.WriteAllText(json, """[{"name":"a","schedule":"cosine","optimizer":"sgd"},{"name":"b","schedule":{"type":"constant"}}]""");
         var entries = CompareSet.ReadFile(json);
-        Assert.Equal(CompareSet.Default[3] with { Name = "a", Optimizer = "sgd" }, entries[0]);
+        Assert.Equal(CompareSet.Default[3] with { Name = "a", Optimizer = OptimizerKind.Sgd }, entries[0]);
         Assert.Equal("b", entries[1].Name);
         Assert.Equal("constant", JsonNode.Parse(entries[1].Schedule)!["type"]!.GetValue<string>());
 
         File.WriteAllText(json, """[{"name":"a","schedule":3}]""");
         var e = Assert.Throws<TrainingInputException>(() => CompareSet.ReadFile(json));
-        Assert.Equal($"--schedules: {json}[0].schedule must be a preset name or a spec object", e.Message);
+        Assert.Equal($"ScheduleFile: {json}[0].schedule must be a preset name or a spec object", e.Message);
         File.WriteAllText(lines, "constant\nnope\n");
         e = Assert.Throws<TrainingInputException>(() => CompareSet.ReadFile(lines));
-        Assert.StartsWith($"--schedules: {lines} line 2: --schedule: 'nope' is not a preset", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{lines} line 2: Schedule 'nope' is not a preset", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class CompareSetTests : IDisposable
     public void RankingIsByFinalLossWithUnfinishedRunsLastAndTheConclusionSaysByHowMuch()
     {
         CompareRun Run(string name, double? final, string? description = null) =>
-            new(0, name, "adamw", description, "{}", final is null ? "diverged" : "completed", final, final, null, null, 0, 10, 100, 1, 1, new RunCurves([], [], [], []));
+            new(0, name, OptimizerKind.AdamW, description, "{}", final is null ? TrainingStatus.Diverged : TrainingStatus.Completed, final, final, null, null, 0, 10, 100, 1, 1, "", RunHistory.Empty(2));
         var ranked = CompareMetrics.Rank([Run("a", 1.30), Run("b", null), Run("c", 1.25, "my schedule"), Run("d", 1.40)]);
         Assert.Equal(["c", "a", "d", "b"], ranked.Select(r => r.Name));
         Assert.Equal([1, 2, 3, 4], ranked.Select(r => r.Rank));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anneal.Training.Experiments;
+using Anneal.Training.Runs;
 using Xunit;
 
 namespace Anneal.Training.Tests.Experiments;
@@ -9,20 +10,7 @@ public sealed class CompareTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-compare-");
 
-    internal static TrainingOptions Tiny => new()
-    {
-        Steps = 30,
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        EvalEvery = 10,
-        EvalBatches = 2,
-        CheckpointEvery = 0, // only at the end (and on Ctrl-C): fewer fsyncs
-        CorpusCharacters = 50_000,
-        LearningRate = 1e-2,
-    };
+    internal static TrainingOptions Tiny => TinyRun.Options with { Steps = 30, CheckpointEvery = 0 }; // checkpoints only at the end (and on Ctrl-C)
 
     private static CompareSettings Three => new()
     {
@@ -33,58 +21,57 @@ public sealed class CompareTests : IDisposable
     public void Dispose() => _dir.Delete(true);
 
     [Fact]
-    public void ThreeSchedulesGiveARankedCsvAndSelfContainedReports()
+    public void ThreeSchedulesAreRankedFromTheirRunDirectories()
     {
         var outDir = Path.Combine(_dir.FullName, "three");
         var report = Compare.Run(Three, outDir);
 
         Assert.False(report.Interrupted);
-        var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
-        Assert.Equal("rank,name,optimizer,status,final_val_loss,best_val_loss,excess_over_floor,tokens_to_target,largest_spike,steps,tokens,wall_seconds,schedule", csv[0]);
-        Assert.Equal(4, csv.Length);
-        var rows = csv.Skip(1).Select(l => l.Split(',')).ToList();
-        Assert.Equal(["1", "2", "3"], rows.Select(r => r[0]));
-        Assert.Equal(["constant", "cosine", "wsd-1sqrt"], rows.Select(r => r[1]).Order());
-        var finals = rows.Select(r => double.Parse(r[4], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([1, 2, 3], report.Runs.Select(r => r.Rank));
+        Assert.Equal(["constant", "cosine", "wsd-1sqrt"], report.Runs.Select(r => r.Name).Order());
+        var finals = report.Runs.Select(r => r.FinalValidationLoss!.Value).ToList();
         Assert.Equal(finals.Order(), finals); // ranked by final validation loss
-        Assert.All(rows, r => Assert.Equal("completed", r[3]));
-        Assert.All(rows, r => Assert.Equal("7680", r[10])); // 30 steps x 8 x 32 tokens, the same budget for all
+        Assert.All(report.Runs, r => Assert.Equal(TrainingStatus.Completed, r.Status));
+        Assert.All(report.Runs, r => Assert.Equal(7680, r.Tokens)); // 30 steps x 8 x 32 tokens, the same budget for all
 
-        // The numbers are the runs' own: final loss from summary.json, excess over the built-in corpus's floor.
+        // The numbers are the runs' own, read through RunDirectory: summary, whole history, one session each.
         foreach (var run in report.Runs)
         {
-            // One session each: its wall time is the trainer's own, counted once.
-            var summaryWall = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "runs", run.Name, "summary.json")))!["wall_seconds"]!.GetValue<double>();
+            var dir = new RunDirectory(Path.Combine(outDir, "runs", run.Name));
+            var summary = dir.ReadSummary()!;
+            Assert.Equal(summary.FinalValLoss, run.FinalValidationLoss);
+            Assert.Equal(summary.WallSeconds, run.WallSeconds);
             Assert.Equal(1, run.Sessions);
-            Assert.InRange(run.WallSeconds, summaryWall, summaryWall + 0.5);
+            Assert.Equal(dir.ReadHistory().Rows, run.History.Rows);
+            Assert.Equal(30, run.History.Rows.Count);
         }
 
         var best = report.Runs[0];
-        Assert.Equal(best.FinalValidationLoss, best.Curves.Evaluations[^1].ValidationLoss);
+        Assert.Equal(best.FinalValidationLoss, best.History.Evaluations[^1].ValidationLoss);
         Assert.Equal(best.FinalValidationLoss - report.EntropyFloor, best.ExcessOverFloor);
         Assert.Equal(CompareMetrics.Median(report.Runs.Select(r => r.FinalValidationLoss!.Value)), report.Target);
         Assert.StartsWith($"{best.Name} (", report.Conclusion, StringComparison.Ordinal);
         Assert.Contains($"below the runner-up {report.Runs[1].Name}", report.Conclusion, StringComparison.Ordinal);
 
-        var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
-        Assert.Equal(2, CountOf(html, "src=\"data:image/png;base64,"));
-        Assert.Equal(2, CountOf(html, "src=")); // every image inline
-        var text = System.Text.RegularExpressions.Regex.Replace(html, "data:image/png;base64,[A-Za-z0-9+/=]+", "data:");
-        Assert.DoesNotContain("href", text, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("http", text, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("url(", text, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains(System.Net.WebUtility.HtmlEncode(report.Conclusion), html, StringComparison.Ordinal);
-        Assert.Contains("CosineAnnealingLR", html, StringComparison.Ordinal); // each run's spec
+        // The report directory says what it is, and lists its runs.
+        var directory = new CompareDirectory(outDir);
+        Assert.True(directory.IsReport);
+        Assert.Equal(["constant", "cosine", "wsd-1sqrt"], directory.Runs.Select(r => Path.GetFileName(r.Path)));
+        var manifest = directory.ReadManifest();
+        Assert.Equal(CompareManifest.CurrentFormat, manifest.Format);
+        Assert.Equal(Tiny, manifest.Training);
+        Assert.Equal(report.Runs.Single(r => r.Name == "cosine").Spec, manifest.Entries.Single(e => e.Name == "cosine").Spec);
+    }
 
-        var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
-        Assert.Contains("](val_loss.png)", md, StringComparison.Ordinal);
-        Assert.Contains("](lr.png)", md, StringComparison.Ordinal);
-        Assert.Contains($"**{report.Conclusion}**", md, StringComparison.Ordinal);
-        Assert.Contains("| 1 | " + best.Name + " | adamw | ", md, StringComparison.Ordinal);
-        foreach (var png in new[] { "val_loss.png", "lr.png" })
-        {
-            Assert.True(new FileInfo(Path.Combine(outDir, png)).Length > 1000, png);
-        }
+    [Fact]
+    public void AReportDirectoryIsNotATrainRunAndViceVersa()
+    {
+        var train = Path.Combine(_dir.FullName, "train");
+        Trainer.Run(Tiny with { Steps = 2, CheckpointEvery = 0 }, null, train);
+        var before = TinyRun.Snapshot(train);
+        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three, train));
+        Assert.Equal($"OutputDirectory '{train}' holds a training run, not a comparison; choose a new directory; pass force: true to write into it anyway", e.Message);
+        Assert.Equal(before, TinyRun.Snapshot(train));
     }
 
     [Fact]
@@ -95,32 +82,31 @@ public sealed class CompareTests : IDisposable
         // Cancelled at step 15 of the second run: the first is finished, the second writes a checkpoint at step 15.
         var resumedDir = Path.Combine(_dir.FullName, "resumed");
         var cancel = new CancelDuringRun(runIndex: 1, step: 15);
-        var first = Compare.Run(Three, resumedDir, cancel, cancel.Source.Token);
+        var first = Compare.Run(Three, resumedDir, progress: cancel, cancellation: cancel.Source.Token);
         Assert.True(first.Interrupted);
         Assert.False(File.Exists(Path.Combine(resumedDir, "results.csv")));
 
         var planned = new RecordingProgress();
-        var resumed = Compare.Run(Three, resumedDir, planned);
+        var resumed = Compare.Run(Three, resumedDir, progress: planned);
         Assert.False(resumed.Interrupted);
         Assert.Equal([true, false, false], planned.Plans.Select(p => p.Done));
         Assert.Equal([30, 15, 0], planned.Plans.Select(p => p.StartStep)); // Ctrl-C writes a checkpoint of the last finished step
         Assert.Equal(2, resumed.Runs.Single(r => r.Name == "cosine").Sessions);
 
-        AssertSameTable(TableWithoutWallTime(Path.Combine(_dir.FullName, "whole")), TableWithoutWallTime(resumedDir));
+        AssertSameTable(Table(whole), Table(resumed));
         Assert.Equal(whole.Conclusion, resumed.Conclusion);
     }
 
     [Fact]
     public void ASubsetThenTheFullSetGivesTheSameTableAsTheFullSet()
     {
-        var full = Path.Combine(_dir.FullName, "full");
-        Compare.Run(Three, full);
+        var full = Compare.Run(Three, Path.Combine(_dir.FullName, "full"));
         var grown = Path.Combine(_dir.FullName, "grown");
         Compare.Run(Three with { Entries = [Three.Entries[1]] }, grown);
         var second = new RecordingProgress();
-        Compare.Run(Three, grown, second);
+        var grownReport = Compare.Run(Three, grown, progress: second);
         Assert.Equal([false, true, false], second.Plans.Select(p => p.Done)); // the finished run is reused, not retrained
-        AssertSameTable(TableWithoutWallTime(full), TableWithoutWallTime(grown));
+        AssertSameTable(Table(full), Table(grownReport));
     }
 
     /// <summary>
@@ -131,8 +117,7 @@ public sealed class CompareTests : IDisposable
     private static void AssertSameTable(string[] expected, string[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
-        Assert.Equal(expected[0], actual[0]);
-        for (var row = 1; row < expected.Length; row++)
+        for (var row = 0; row < expected.Length; row++)
         {
             var e = expected[row].Split(',');
             var a = actual[row].Split(',');
@@ -157,27 +142,15 @@ public sealed class CompareTests : IDisposable
     {
         var outDir = Path.Combine(_dir.FullName, "other");
         Compare.Run(Three with { Entries = [Three.Entries[0]] }, outDir);
-        var e = Assert.Throws<Data.TrainingInputException>(() => Compare.Run(Three with { Entries = [Three.Entries[0]], Training = Tiny with { Seed = 7 } }, outDir));
-        Assert.Equal($"'{Path.Combine(outDir, "runs", "constant")}' holds a run with other options (Seed 1337, now 7); use another --out or delete that directory", e.Message);
+        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three with { Entries = [Three.Entries[0]], Training = Tiny with { Seed = 7 } }, outDir));
+        Assert.Equal($"OutputDirectory: '{Path.Combine(outDir, "runs", "constant")}' holds a run with other options (seed 1337, now 7); choose another directory or delete that one", e.Message);
     }
 
-    private static string[] TableWithoutWallTime(string directory)
-    {
-        var lines = File.ReadAllLines(Path.Combine(directory, "results.csv"));
-        var wall = Array.IndexOf(lines[0].Split(','), "wall_seconds");
-        return [.. lines.Select(l => string.Join(',', l.Split(',').Where((_, i) => i != wall)))];
-    }
+    /// <summary>The report's table as text rows (rank, name, status, the losses, tokens), wall times left out.</summary>
+    private static string[] Table(CompareReport report) =>
+        [.. report.Runs.Select(r => string.Join(',', r.Rank, r.Name, r.Status, R(r.FinalValidationLoss), R(r.BestValidationLoss), R(r.ExcessOverFloor), r.TokensToTarget, R(r.LargestSpike), r.Steps, r.Tokens))];
 
-    private static int CountOf(string text, string part)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + 1, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    private static string R(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     private sealed class RecordingProgress : ICompareProgress
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Anneal.Training.Data;
 using Anneal.Training.Experiments;
 using Xunit;
 
@@ -10,15 +9,7 @@ public sealed class LrFinderTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("anneal-find-lr-");
 
-    private static TrainingOptions Tiny => new()
-    {
-        BatchSize = 8,
-        Context = 32,
-        Layers = 1,
-        Heads = 2,
-        EmbeddingDim = 32,
-        CorpusCharacters = 50_000,
-    };
+    private static TrainingOptions Tiny => TinyRun.Options with { Steps = new TrainingOptions().Steps }; // the suggested schedule is for anneal train's default steps
 
     public void Dispose() => _dir.Delete(true);
 
@@ -44,18 +35,39 @@ public sealed class LrFinderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1.0, 0.1, 100, "--start-lr must be less than --end-lr (was 1 and 0.1)")]
-    [InlineData(1e-3, 1e-3, 100, "--start-lr must be less than --end-lr (was 0.001 and 0.001)")]
-    [InlineData(0.0, 10, 100, "--start-lr must be a finite number > 0 (was 0)")]
-    [InlineData(1e-7, double.PositiveInfinity, 100, "--end-lr must be a finite number > 0 (was Infinity)")]
-    [InlineData(1e-7, 10, 9, "--steps must be >= 10 (was 9)")]
-    [InlineData(1e-7, 10, 10_001, "--steps must be <= 10000 (was 10001)")]
-    [InlineData(-1, 10, 3, "--start-lr must be a finite number > 0 (was -1); --steps must be >= 10 (was 3)")]
-    [InlineData(1e-7, 10, 100, "--peak must be valley, steep or minimum (was 'min')", "min")]
-    public void BadSweeps(double start, double end, int steps, string expected, string peak = "valley")
+    [InlineData(1.0, 0.1, 100, "StartLr must be less than the end learning rate (was 1 and 0.1)")]
+    [InlineData(1e-3, 1e-3, 100, "StartLr must be less than the end learning rate (was 0.001 and 0.001)")]
+    [InlineData(0.0, 10, 100, "StartLr must be a finite number > 0 (was 0)")]
+    [InlineData(1e-7, double.PositiveInfinity, 100, "EndLr must be a finite number > 0 (was Infinity)")]
+    [InlineData(1e-7, 10, 9, "SweepSteps must be >= 10 (was 9)")]
+    [InlineData(1e-7, 10, 10_001, "SweepSteps must be <= 10000 (was 10001)")]
+    [InlineData(-1, 10, 3, "StartLr must be a finite number > 0 (was -1); SweepSteps must be >= 10 (was 3)")]
+    public void BadSweeps(double start, double end, int steps, string expected)
     {
-        var e = Assert.Throws<TrainingInputException>(() => new LrFinderOptions { StartLr = start, EndLr = end, Steps = steps, Peak = peak }.Validate());
+        var e = Assert.Throws<TrainingInputException>(() => new LrFinderOptions { StartLr = start, EndLr = end, Steps = steps }.Validate());
         Assert.Equal(expected, e.Message);
+    }
+
+    [Fact]
+    public void PeakRulesParseFromTheirNames()
+    {
+        Assert.Equal(LrPeakRule.Minimum, LrPeakRules.Parse("minimum"));
+        Assert.Equal("minimum/10", LrPeakRule.Minimum.SuggestionName());
+        var e = Assert.Throws<TrainingInputException>(() => LrPeakRules.Parse("min"));
+        Assert.Equal("Peak must be valley, steep or minimum (was 'min')", e.Message);
+    }
+
+    [Fact]
+    public void ADirectoryThatIsNotEmptyIsRefusedUnlessForced()
+    {
+        var outDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "full")).FullName;
+        File.WriteAllText(Path.Combine(outDir, "lr_find.csv"), "mine\n");
+        var e = Assert.Throws<TrainingInputException>(() => LrFinder.Run(Tiny, new LrFinderOptions { Steps = 10 }, outDir));
+        Assert.Equal(TrainingOption.OutputDirectory, e.Option);
+        Assert.IsType<ForceRemedy>(e.Remedy);
+        Assert.Equal("mine\n", File.ReadAllText(Path.Combine(outDir, "lr_find.csv")));
+        LrFinder.Run(Tiny, new LrFinderOptions { Steps = 10 }, outDir, force: true);
+        Assert.StartsWith("step,lr,loss,smoothed_loss", File.ReadAllText(Path.Combine(outDir, "lr_find.csv")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,7 +77,7 @@ public sealed class LrFinderTests : IDisposable
         var sweep = new LrFinderOptions { StartLr = 1e-4, EndLr = 10, Steps = 30 };
         var r = LrFinder.Run(Tiny, sweep, outDir);
 
-        foreach (var file in new[] { "lr_find.csv", "lr_find.png", "lr_find.json", "suggested_schedule.json" })
+        foreach (var file in new[] { "lr_find.csv", "lr_find.json", "suggested_schedule.json" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         }
@@ -107,7 +119,7 @@ public sealed class LrFinderTests : IDisposable
     [Fact]
     public void FirstStepSeesTheSameModelAndBatchAsAnnealTrain()
     {
-        var train = Trainer.Run(Tiny with { Steps = 1, EvalBatches = 1 }, Path.Combine(_dir.FullName, "train"));
+        var train = Trainer.Run(Tiny with { Steps = 1, EvalBatches = 1 }, null, Path.Combine(_dir.FullName, "train"));
         var find = LrFinder.Run(Tiny, new LrFinderOptions { Steps = 10 }, Path.Combine(_dir.FullName, "find"));
 
         // Step 0's loss is computed before any update: same initial weights, same batch.

@@ -1,56 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Anneal.Training.Runs;
 
 namespace Anneal.Training.Experiments;
-
-/// <summary>One evaluation of a run: after step <c>Step</c> (0-based), having seen <c>Tokens</c> training tokens.</summary>
-public readonly record struct Evaluation(int Step, long Tokens, double ValidationLoss);
-
-/// <summary>A run's curves as read back from its <c>metrics.csv</c>.</summary>
-/// <param name="Steps">Every step's index.</param>
-/// <param name="LearningRates">Every step's learning rate (group 0, the weight matrices).</param>
-/// <param name="TrainLosses">Every step's training loss.</param>
-/// <param name="Evaluations">The validation evaluations, in order.</param>
-public sealed record RunCurves(IReadOnlyList<int> Steps, IReadOnlyList<double> LearningRates, IReadOnlyList<double> TrainLosses, IReadOnlyList<Evaluation> Evaluations)
-{
-    /// <summary>Reads <c>metrics.csv</c> of <paramref name="directory"/> by its column names (step, tokens, lr_group0, train_loss, val_loss).</summary>
-    /// <exception cref="InvalidDataException">The file lacks a column or has a malformed number.</exception>
-    public static RunCurves Read(string directory)
-    {
-        var path = Path.Combine(directory, "metrics.csv");
-        using var lines = File.ReadLines(path).GetEnumerator();
-        if (!lines.MoveNext())
-        {
-            throw new InvalidDataException($"{path} is empty");
-        }
-
-        var header = lines.Current.Split(',');
-        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"{path} has no '{name}' column");
-        int step = Column("step"), tokens = Column("tokens"), lr = Column("lr_group0"), train = Column("train_loss"), val = Column("val_loss");
-        List<int> steps = [];
-        List<double> lrs = [], losses = [];
-        List<Evaluation> evals = [];
-        while (lines.MoveNext())
-        {
-            var cells = lines.Current.Split(',');
-            if (cells.Length < header.Length)
-            {
-                continue; // a torn last line of a killed run
-            }
-
-            var s = int.Parse(cells[step], CultureInfo.InvariantCulture);
-            steps.Add(s);
-            lrs.Add(double.Parse(cells[lr], CultureInfo.InvariantCulture));
-            losses.Add(double.Parse(cells[train], CultureInfo.InvariantCulture));
-            if (cells[val].Length > 0)
-            {
-                evals.Add(new Evaluation(s, long.Parse(cells[tokens], CultureInfo.InvariantCulture), double.Parse(cells[val], CultureInfo.InvariantCulture)));
-            }
-        }
-
-        return new RunCurves(steps, lrs, losses, evals);
-    }
-}
 
 /// <summary>One compared run, measured.</summary>
 /// <param name="Rank">1 for the lowest final validation loss; runs without one (diverged) rank last, in plan order.</param>
@@ -58,7 +9,7 @@ public sealed record RunCurves(IReadOnlyList<int> Steps, IReadOnlyList<double> L
 /// <param name="Optimizer">Its optimizer.</param>
 /// <param name="Description">The schedule in words.</param>
 /// <param name="Spec">The schedule's JSON spec as trained.</param>
-/// <param name="Status"><c>completed</c> or <c>diverged</c>.</param>
+/// <param name="Status">Completed or diverged.</param>
 /// <param name="FinalValidationLoss">Validation loss after the last step.</param>
 /// <param name="BestValidationLoss">Lowest validation loss of any evaluation.</param>
 /// <param name="ExcessOverFloor">Final validation loss minus the entropy floor (built-in corpus only).</param>
@@ -68,14 +19,15 @@ public sealed record RunCurves(IReadOnlyList<int> Steps, IReadOnlyList<double> L
 /// <param name="Tokens">Training tokens seen.</param>
 /// <param name="WallSeconds">Wall time of the run, summed over its sessions when it was resumed.</param>
 /// <param name="Sessions">How many times it was started or resumed.</param>
-/// <param name="Curves">Its curves.</param>
+/// <param name="Directory">Its run directory.</param>
+/// <param name="History">Its whole history (every step's learning rates and losses, the evaluations).</param>
 public sealed record CompareRun(
     int Rank,
     string Name,
-    string Optimizer,
+    OptimizerKind Optimizer,
     string? Description,
     string Spec,
-    string Status,
+    TrainingStatus Status,
     double? FinalValidationLoss,
     double? BestValidationLoss,
     double? ExcessOverFloor,
@@ -85,7 +37,8 @@ public sealed record CompareRun(
     long Tokens,
     double WallSeconds,
     int Sessions,
-    RunCurves Curves);
+    string Directory,
+    RunHistory History);
 
 /// <summary>The measurements the table is made of, each a pure function of a run's evaluations.</summary>
 public static class CompareMetrics
@@ -170,6 +123,4 @@ public static class CompareMetrics
     }
 
     internal static string F3(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-
-    internal static JsonObject ReadJson(string path) => JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path} is not a JSON object");
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Anneal.Training.Experiments;
 using ScottPlot;
 
-namespace Anneal.Training.Experiments;
+namespace Anneal.Cli.Reports;
 
 /// <summary>
 /// <c>lr_find.png</c>: the smoothed loss (and, faint, the raw loss) against the learning rate on a log axis, each suggestion
@@ -11,20 +12,12 @@ namespace Anneal.Training.Experiments;
 /// </summary>
 internal static class LrFinderPlot
 {
-    private const int Width = 1000;
-    private const int Height = 560;
-
-    /// <summary>Sans-serif families tried in order; Skia's fallback on Linux without fontconfig is often a serif face.</summary>
-    private static readonly string[] SansFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica"];
+    private const int Width = PlotStyle.Width;
+    private const int Height = PlotStyle.Height;
 
     internal static void Save(string path, IReadOnlyList<LrFinderPoint> points, LrSuggestions? suggestions, LrFinderOptions sweep)
     {
-        var plot = new Plot();
-        if (SansFonts.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f) is { } font)
-        {
-            plot.Font.Set(font);
-        }
-
+        var plot = PlotStyle.NewPlot();
         var finite = points.Where(p => double.IsFinite(p.SmoothedLoss)).ToArray();
         if (finite.Length > 0)
         {
@@ -81,7 +74,7 @@ internal static class LrFinderPlot
         plot.XLabel("learning rate (log scale)");
         plot.YLabel("training loss (nats per token)");
         plot.ShowLegend(Alignment.LowerLeft);
-        plot.SavePng(path, Width, Height);
+        ReportFiles.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
     }
 
     /// <summary>The recorded point whose learning rate is closest to <paramref name="lr"/> on the log scale (finite loss only).</summary>

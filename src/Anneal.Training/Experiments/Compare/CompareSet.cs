@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Anneal.Training.Data;
 
 namespace Anneal.Training.Experiments;
 
@@ -10,7 +9,7 @@ namespace Anneal.Training.Experiments;
 /// <param name="Schedule">A <see cref="SchedulePresets"/> name (horizon: the compare's steps) or a JSON spec.</param>
 /// <param name="Optimizer">The optimizer of this run, or null for the comparison's.</param>
 /// <param name="Description">What the schedule is, in words, for the report.</param>
-public sealed record CompareEntry(string Name, string Schedule, string? Optimizer = null, string? Description = null);
+public sealed record CompareEntry(string Name, string Schedule, OptimizerKind? Optimizer = null, string? Description = null);
 
 /// <summary>
 /// The schedules <c>anneal compare</c> runs: the default set, and the parsing of schedules given on the command line
@@ -31,7 +30,7 @@ public static partial class CompareSet
         new("multistep", "multistep", null, "step decay: x0.1 at 50% and at 75% of the steps"),
         new("cosine", "cosine", null, "cosine annealing to 0, no warmup"),
         new("onecycle", "onecycle", null, "one-cycle: 30% rise from peak/25, cosine anneal to peak/25e4, momentum cycled"),
-        new("adam-constant", "constant", "adam", "adaptive optimizer: Adam (weight decay as L2, as torch.optim.Adam) at a constant learning rate"),
+        new("adam-constant", "constant", OptimizerKind.Adam, "adaptive optimizer: Adam (weight decay as L2, as torch.optim.Adam) at a constant learning rate"),
         new("warmup-cosine", "warmup-cosine", null, "linear warmup over 5%, cosine decay to 10% of the peak"),
         new("wsd-1sqrt", "wsd-1sqrt", null, "warmup-stable-decay: linear warmup over 5%, constant, 1-sqrt cooldown to 0 over the last 20%"),
         new("warmup-linear", "warmup-linear", null, "linear warmup over 5%, linear decay to 0"),
@@ -60,7 +59,7 @@ public static partial class CompareSet
 
         if (trimmed.Length == 0)
         {
-            throw new TrainingInputException($"schedule '{text}' is empty; give a preset, a JSON spec or NAME=SPEC");
+            throw new TrainingInputException(null, $"schedule '{text}' is empty; give a preset, a JSON spec or NAME=SPEC");
         }
 
         if (trimmed.StartsWith('{'))
@@ -84,8 +83,8 @@ public static partial class CompareSet
         }
 
         // Not a name: let the preset resolver produce its one-line error with a suggestion.
-        SchedulePresets.Spec(trimmed, 100, 1e-3, true);
-        throw new TrainingInputException($"schedule '{trimmed}' is not known");
+        SchedulePresets.Spec(trimmed, 100, 1e-3, OptimizerKind.AdamW);
+        throw new TrainingInputException(null, $"schedule '{trimmed}' is not known");
     }
 
     /// <summary>
@@ -98,7 +97,7 @@ public static partial class CompareSet
     {
         if (!File.Exists(path))
         {
-            throw new TrainingInputException($"--schedules: file '{path}' does not exist");
+            throw new TrainingInputException(TrainingOption.ScheduleFile, $": file '{path}' does not exist");
         }
 
         var text = File.ReadAllText(path);
@@ -123,7 +122,7 @@ public static partial class CompareSet
             }
             catch (TrainingInputException e)
             {
-                throw new TrainingInputException($"--schedules: {path} line {i + 1}: {e.Message}");
+                throw e.WithContext($"{path} line {i + 1}");
             }
         }
 
@@ -136,13 +135,13 @@ public static partial class CompareSet
     {
         if (entries.Count == 0)
         {
-            throw new TrainingInputException("no schedule to compare");
+            throw new TrainingInputException(null, "no schedule to compare");
         }
 
         var twice = entries.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null)
         {
-            throw new TrainingInputException($"two schedules are named '{twice.Key}'; name them with NAME=SPEC");
+            throw new TrainingInputException(null, $"two schedules are named '{twice.Key}'; name them with NAME=SPEC");
         }
     }
 
@@ -155,16 +154,16 @@ public static partial class CompareSet
         }
         catch (JsonException)
         {
-            throw new TrainingInputException($"--schedules: {path} is not a valid JSON array");
+            throw new TrainingInputException(TrainingOption.ScheduleFile, $": {path} is not a valid JSON array");
         }
 
         var entries = new List<CompareEntry>();
         for (var i = 0; i < array.Count; i++)
         {
-            var where = $"--schedules: {path}[{i}]";
+            var where = $"{path}[{i}]";
             if (array[i] is not JsonObject item)
             {
-                throw new TrainingInputException($"{where} must be an object with \"name\" and \"schedule\"");
+                throw new TrainingInputException(TrainingOption.ScheduleFile, $": {where} must be an object with \"name\" and \"schedule\"");
             }
 
             var schedule = item["schedule"];
@@ -172,18 +171,18 @@ public static partial class CompareSet
             {
                 JsonObject spec => spec.ToJsonString(),
                 JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                _ => throw new TrainingInputException($"{where}.schedule must be a preset name or a spec object"),
+                _ => throw new TrainingInputException(TrainingOption.ScheduleFile, $": {where}.schedule must be a preset name or a spec object"),
             };
             var name = item["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null;
             var optimizer = item["optimizer"] is JsonValue o && o.GetValueKind() == JsonValueKind.String ? o.GetValue<string>() : null;
             try
             {
                 var entry = Parse(name is null ? scheduleText : $"{name}={scheduleText}");
-                entries.Add(entry with { Optimizer = optimizer ?? entry.Optimizer });
+                entries.Add(entry with { Optimizer = optimizer is null ? entry.Optimizer : OptimizerKinds.Parse(optimizer) });
             }
             catch (TrainingInputException e)
             {
-                throw new TrainingInputException($"{where}: {e.Message}");
+                throw e.WithContext(where);
             }
         }
 
@@ -203,7 +202,7 @@ public static partial class CompareSet
     }
 
     private static string CheckName(string name) =>
-        ValidName().IsMatch(name) ? name : throw new TrainingInputException($"schedule name '{name}' must be letters, digits, '-', '_' or '.'");
+        ValidName().IsMatch(name) ? name : throw new TrainingInputException(null, $"schedule name '{name}' must be letters, digits, '-', '_' or '.'");
 
     [GeneratedRegex(@"^([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*=")]
     private static partial Regex NamePrefix();

@@ -1,6 +1,8 @@
+using Anneal.Training.Experiments;
+using Anneal.Training.Runs;
 using ScottPlot;
 
-namespace Anneal.Training.Experiments;
+namespace Anneal.Cli.Reports;
 
 /// <summary>
 /// The comparison's charts (ScottPlot, PNG): validation loss against training tokens for every run on one chart, the
@@ -10,11 +12,8 @@ namespace Anneal.Training.Experiments;
 /// </summary>
 internal static class ReportPlots
 {
-    private const int Width = 1000;
-    private const int Height = 560;
-
-    /// <summary>Sans-serif families tried in order; Skia's fallback on Linux without fontconfig is often a serif face.</summary>
-    private static readonly string[] SansFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica"];
+    private const int Width = PlotStyle.Width;
+    private const int Height = PlotStyle.Height;
 
     /// <summary>Validation loss against tokens, one line per run in plan order, and the entropy floor when known.</summary>
     internal static byte[] ValidationLoss(IReadOnlyList<CompareRun> runsInPlanOrder, double? floor)
@@ -23,7 +22,7 @@ internal static class ReportPlots
         var i = 0;
         foreach (var run in runsInPlanOrder)
         {
-            var evals = run.Curves.Evaluations;
+            var evals = run.History.Evaluations;
             if (evals.Count > 0)
             {
                 var line = plot.Add.ScatterLine(Arr(evals.Select(e => (double)e.Tokens)), Arr(evals.Select(e => e.ValidationLoss)));
@@ -38,7 +37,7 @@ internal static class ReportPlots
         }
 
         AddFloor(plot, floor);
-        LimitLoss(plot, runsInPlanOrder.Select(r => r.Curves.Evaluations), floor);
+        LimitLoss(plot, runsInPlanOrder.Select(r => r.History.Evaluations), floor);
         plot.Title("Validation loss against training tokens");
         plot.XLabel("training tokens");
         plot.YLabel("validation loss (nats per token)");
@@ -53,12 +52,13 @@ internal static class ReportPlots
         var i = 0;
         foreach (var run in runsInPlanOrder)
         {
-            var line = plot.Add.ScatterLine(Arr(run.Curves.Steps.Select(s => (double)s)), Arr(run.Curves.LearningRates));
+            var lrs = run.History.LearningRates(0);
+            var line = plot.Add.ScatterLine(Arr(run.History.Steps.Select(s => (double)s)), Arr(lrs));
             line.LegendText = run.Name;
             line.LineWidth = 2;
             line.Color = plot.Add.Palette.GetColor(i);
             // Runs that share a curve (constant with two optimizers) stay visible: later ones dashed.
-            line.LinePattern = runsInPlanOrder.Take(i).Any(r => r.Curves.LearningRates.SequenceEqual(run.Curves.LearningRates)) ? LinePattern.Dashed : LinePattern.Solid;
+            line.LinePattern = runsInPlanOrder.Take(i).Any(r => r.History.LearningRates(0).SequenceEqual(lrs)) ? LinePattern.Dashed : LinePattern.Solid;
             i++;
         }
 
@@ -73,7 +73,7 @@ internal static class ReportPlots
     internal static byte[] Branching(BranchingReport report, double? floor)
     {
         var plot = NewPlot();
-        var stable = report.StableCurves.Evaluations;
+        var stable = report.StableHistory.Evaluations;
         if (stable.Count > 0)
         {
             var line = plot.Add.ScatterLine(Arr(stable.Select(e => (double)e.Tokens)), Arr(stable.Select(e => e.ValidationLoss)));
@@ -87,7 +87,7 @@ internal static class ReportPlots
         foreach (var b in report.Branches)
         {
             // From the stable run's last evaluation before the branch, so each cooldown visibly leaves the stable curve.
-            var evals = stable.Where(e => e.Step < b.Budget.BranchStep).TakeLast(1).Concat(b.Curves.Evaluations).ToList();
+            var evals = stable.Where(e => e.Step < b.Budget.BranchStep).TakeLast(1).Concat(b.History.Evaluations).ToList();
             if (evals.Count > 0)
             {
                 var line = plot.Add.ScatterLine(Arr(evals.Select(e => (double)e.Tokens)), Arr(evals.Select(e => e.ValidationLoss)));
@@ -112,7 +112,7 @@ internal static class ReportPlots
         }
 
         AddFloor(plot, floor);
-        LimitLoss(plot, [stable, .. report.Branches.Select(b => b.Curves.Evaluations)], floor);
+        LimitLoss(plot, [stable, .. report.Branches.Select(b => b.History.Evaluations)], floor);
         plot.Title("Warmup-stable-decay: cooldowns branched off one stable run");
         plot.XLabel("training tokens");
         plot.YLabel("validation loss (nats per token)");
@@ -122,16 +122,7 @@ internal static class ReportPlots
 
     private static double[] Arr(IEnumerable<double> values) => [.. values];
 
-    private static Plot NewPlot()
-    {
-        var plot = new Plot();
-        if (SansFonts.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f) is { } font)
-        {
-            plot.Font.Set(font);
-        }
-
-        return plot;
-    }
+    private static Plot NewPlot() => PlotStyle.NewPlot();
 
     private static void AddFloor(Plot plot, double? floor)
     {

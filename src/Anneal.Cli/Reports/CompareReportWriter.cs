@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Anneal.Training;
+using Anneal.Training.Experiments;
 
-namespace Anneal.Training.Experiments;
+namespace Anneal.Cli.Reports;
 
 /// <summary>
 /// Writes a comparison's report directory: <c>results.csv</c> (one row per run, ranked), <c>val_loss.png</c> and
@@ -10,7 +12,7 @@ namespace Anneal.Training.Experiments;
 /// inline, images as <c>data:image/png;base64</c> URIs, no external reference); with branching also
 /// <c>branching.csv</c> and <c>branching.png</c>.
 /// </summary>
-public static class ReportWriter
+internal static class CompareReportWriter
 {
     /// <summary>The columns of <c>results.csv</c>.</summary>
     public const string CsvHeader = "rank,name,optimizer,status,final_val_loss,best_val_loss,excess_over_floor,tokens_to_target,largest_spike,steps,tokens,wall_seconds,schedule";
@@ -26,7 +28,6 @@ public static class ReportWriter
     public static void Write(CompareReport report, string directory)
     {
         ArgumentNullException.ThrowIfNull(report);
-        Directory.CreateDirectory(directory);
         var inPlanOrder = report.Runs.OrderBy(r => IndexOf(report, r.Name)).ToList();
         var images = new List<(string File, string Alt, byte[] Png)>
         {
@@ -37,18 +38,18 @@ public static class ReportWriter
         if (report.Branching is { } b)
         {
             branchingPng = ReportPlots.Branching(b, report.EntropyFloor);
-            File.WriteAllText(Path.Combine(directory, "branching.csv"), BranchingCsv(b));
-            File.WriteAllBytes(Path.Combine(directory, "branching.png"), branchingPng);
+            ReportFiles.Write(Path.Combine(directory, "branching.csv"), BranchingCsv(b));
+            ReportFiles.Write(Path.Combine(directory, "branching.png"), branchingPng);
         }
 
         foreach (var (file, _, png) in images)
         {
-            File.WriteAllBytes(Path.Combine(directory, file), png);
+            ReportFiles.Write(Path.Combine(directory, file), png);
         }
 
-        File.WriteAllText(Path.Combine(directory, "results.csv"), Csv(report));
-        File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(report, images.Select(i => (i.File, i.Alt)).ToList()));
-        File.WriteAllText(Path.Combine(directory, "report.html"), Html(report, images, branchingPng));
+        ReportFiles.Write(Path.Combine(directory, "results.csv"), Csv(report));
+        ReportFiles.Write(Path.Combine(directory, "report.md"), Markdown(report, images.Select(i => (i.File, i.Alt)).ToList()));
+        ReportFiles.Write(Path.Combine(directory, "report.html"), Html(report, images, branchingPng));
     }
 
     /// <summary><c>results.csv</c>: the header, then one row per run, best first; numbers with round-trip precision.</summary>
@@ -60,8 +61,8 @@ public static class ReportWriter
             text.AppendJoin(',',
                 r.Rank.ToString(CultureInfo.InvariantCulture),
                 Quote(r.Name),
-                r.Optimizer,
-                r.Status,
+                r.Optimizer.Name(),
+                CompareTable.StatusName(r.Status),
                 R(r.FinalValidationLoss),
                 R(r.BestValidationLoss),
                 R(r.ExcessOverFloor),
@@ -101,36 +102,17 @@ public static class ReportWriter
         string.Create(CultureInfo.InvariantCulture,
             $"One stable run to step {b.Plan.StableSteps} ({b.StableTokens:N0} tokens) and {b.Branches.Count} cooldowns branched off it ({b.Branches.Sum(x => x.CooldownTokens):N0} tokens) cost {b.TokensSpent:N0} training tokens; separate runs of the {b.Branches.Count} budgets would have cost {b.SeparateTokens:N0} ({100.0 * (b.SeparateTokens - b.TokensSpent) / b.SeparateTokens:F1}% saved).");
 
-    // ---- the table, shared by Markdown and HTML
-
-    private static readonly string[] TableHeader =
-        ["rank", "schedule", "optimizer", "final val loss", "best val loss", "excess over floor", "tokens to target", "largest spike", "wall time"];
-
-    private static IEnumerable<string[]> TableRows(CompareReport report) =>
-        report.Runs.Select(r => new[]
-        {
-            r.Rank.ToString(CultureInfo.InvariantCulture),
-            r.Name,
-            r.Optimizer,
-            r.FinalValidationLoss is { } f ? F4(f) : r.Status,
-            r.BestValidationLoss is { } b ? F4(b) : "-",
-            r.ExcessOverFloor is { } e ? F4(e) : "-",
-            r.TokensToTarget is { } t ? t.ToString("N0", CultureInfo.InvariantCulture) : "not reached",
-            F4(r.LargestSpike),
-            Seconds(r.WallSeconds) + (r.Sessions > 1 ? $" ({r.Sessions} sessions)" : ""),
-        });
-
     private static string[] Setup(CompareReport report)
     {
         var o = report.Options.Training;
         var tokens = (long)o.Steps * report.TokensPerStep;
         var lines = new List<string>
         {
-            string.Create(CultureInfo.InvariantCulture, $"Data: {report.DataSource}; tokenizer {o.Tokenizer}; unigram baseline {F4(report.UnigramBaseline)} nats/token") +
+            string.Create(CultureInfo.InvariantCulture, $"Data: {report.DataSource}; tokenizer {o.Tokenizer.Name()}; unigram baseline {F4(report.UnigramBaseline)} nats/token") +
                 (report.EntropyFloor is { } fl ? $"; entropy floor {F4(fl)} nats/token (the corpus's exact entropy rate)." : "; entropy floor unknown (only the built-in corpus has one)."),
             string.Create(CultureInfo.InvariantCulture, $"Model: GPT, {o.Layers} layer{(o.Layers == 1 ? "" : "s")}, {o.Heads} heads, width {o.EmbeddingDim}, context {o.Context}, {report.Parameters:N0} parameters, dropout {o.Dropout}."),
             string.Create(CultureInfo.InvariantCulture, $"Budget: {o.Steps} steps of {o.BatchSize} x {o.Context} x {o.GradientAccumulation} = {report.TokensPerStep:N0} tokens, {tokens:N0} tokens per run; seed {o.Seed} (same initial weights and batches for every run)."),
-            string.Create(CultureInfo.InvariantCulture, $"Optimizer: {o.Optimizer} (unless the run says otherwise), peak learning rate {Compare.Show(o.LearningRate)} for every schedule, weight decay {o.WeightDecay}, gradient clipping {o.GradientClip}."),
+            string.Create(CultureInfo.InvariantCulture, $"Optimizer: {o.Optimizer.Name()} (unless the run says otherwise), peak learning rate {o.LearningRate.ToString("R", CultureInfo.InvariantCulture)} for every schedule, weight decay {o.WeightDecay}, gradient clipping {o.GradientClip}."),
             string.Create(CultureInfo.InvariantCulture, $"Validation: every {o.EvalEvery} steps and after the last, on the same {o.EvalBatches} x {o.BatchSize} x {o.Context} held-out tokens each time."),
             report.Target is { } t
                 ? $"Tokens to target: training tokens at the first evaluation with validation loss <= {F4(t)}, {report.TargetRule}; \"not reached\" when no evaluation got there."
@@ -149,8 +131,8 @@ public static class ReportWriter
         return
         [
             $"Machine: {m}.{load}",
-            $"Wall time of the {report.Runs.Count} compared runs: {Seconds(report.Runs.Sum(r => r.WallSeconds))} (each run's is in the table; a run resumed from a checkpoint adds its sessions)" +
-                (report.Branching is { } b ? $"; of the branching experiment: {Seconds(b.WallSeconds)}." : "."),
+            $"Wall time of the {report.Runs.Count} compared runs: {CompareTable.Seconds(report.Runs.Sum(r => r.WallSeconds))} (each run's is in the table; a run resumed from a checkpoint adds its sessions)" +
+                (report.Branching is { } b ? $"; of the branching experiment: {CompareTable.Seconds(b.WallSeconds)}." : "."),
             report.Options.CommandLine is { } c ? $"Command: `{c}`" : "Command: (library call)",
         ];
     }
@@ -162,9 +144,9 @@ public static class ReportWriter
         var md = new StringBuilder();
         md.Append($"# Which schedule wins: {report.Runs.Count} schedules on {DataName(report)}\n\n");
         md.Append($"**{report.Conclusion}**\n\n");
-        md.Append("| ").AppendJoin(" | ", TableHeader).Append(" |\n");
-        md.Append('|').AppendJoin('|', TableHeader.Select((_, i) => i is 1 or 2 ? "---" : "---:")).Append("|\n");
-        foreach (var row in TableRows(report))
+        md.Append("| ").AppendJoin(" | ", CompareTable.Columns.Select(c => c.Header)).Append(" |\n");
+        md.Append('|').AppendJoin('|', CompareTable.Columns.Select(c => c.Numeric ? "---:" : "---")).Append("|\n");
+        foreach (var row in CompareTable.Rows(report))
         {
             md.Append("| ").AppendJoin(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
         }
@@ -184,7 +166,7 @@ public static class ReportWriter
         md.Append("## The runs\n\n");
         foreach (var r in report.Runs.OrderBy(r => IndexOf(report, r.Name)))
         {
-            md.Append($"- **{r.Name}** ({r.Optimizer}){(r.Description is null ? "" : ": " + r.Description)}. `{r.Spec}`\n");
+            md.Append($"- **{r.Name}** ({r.Optimizer.Name()}){(r.Description is null ? "" : ": " + r.Description)}. `{r.Spec}`\n");
         }
 
         if (report.Branching is { } b)
@@ -225,10 +207,10 @@ public static class ReportWriter
         h.Append("code{font-size:.85em;background:#f5f5f5;padding:.1em .3em;word-break:break-all}img{max-width:100%}\n</style>\n</head>\n<body>\n");
         h.Append($"<h1>Which schedule wins: {report.Runs.Count} schedules on {E(DataName(report))}</h1>\n");
         h.Append($"<p class=\"conclusion\">{E(report.Conclusion)}</p>\n");
-        h.Append("<table>\n<tr>").AppendJoin("", TableHeader.Select(c => $"<th>{E(c)}</th>")).Append("</tr>\n");
-        foreach (var row in TableRows(report))
+        h.Append("<table>\n<tr>").AppendJoin("", CompareTable.Columns.Select(c => $"<th>{E(c.Header)}</th>")).Append("</tr>\n");
+        foreach (var row in CompareTable.Rows(report))
         {
-            h.Append("<tr>").AppendJoin("", row.Select((c, i) => i is 1 or 2 ? $"<td>{E(c)}</td>" : $"<td class=\"n\">{E(c)}</td>")).Append("</tr>\n");
+            h.Append("<tr>").AppendJoin("", row.Select((c, i) => CompareTable.Columns[i].Numeric ? $"<td class=\"n\">{E(c)}</td>" : $"<td>{E(c)}</td>")).Append("</tr>\n");
         }
 
         h.Append("</table>\n<ul>\n");
@@ -246,7 +228,7 @@ public static class ReportWriter
         h.Append("<h2>The runs</h2>\n<ul>\n");
         foreach (var r in report.Runs.OrderBy(r => IndexOf(report, r.Name)))
         {
-            h.Append($"<li><b>{E(r.Name)}</b> ({E(r.Optimizer)}){(r.Description is null ? "" : ": " + E(r.Description))}. <code>{E(r.Spec)}</code></li>\n");
+            h.Append($"<li><b>{E(r.Name)}</b> ({E(r.Optimizer.Name())}){(r.Description is null ? "" : ": " + E(r.Description))}. <code>{E(r.Spec)}</code></li>\n");
         }
 
         h.Append("</ul>\n");
@@ -325,12 +307,9 @@ public static class ReportWriter
     private static string DataName(CompareReport report) =>
         report.EntropyFloor is not null ? "the built-in corpus" : Path.GetFileName(report.DataSource);
 
-    private static string F4(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+    private static string F4(double v) => CompareTable.F4(v);
 
     private static string R(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-
-    private static string Seconds(double s) =>
-        s >= 60 ? string.Create(CultureInfo.InvariantCulture, $"{(int)(s / 60)} min {s % 60:F0} s") : string.Create(CultureInfo.InvariantCulture, $"{s:F1} s");
 
     private static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;

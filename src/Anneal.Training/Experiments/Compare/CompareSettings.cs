@@ -1,5 +1,4 @@
 using System.Globalization;
-using Anneal.Training.Data;
 
 namespace Anneal.Training.Experiments;
 
@@ -43,7 +42,7 @@ public sealed record CompareSettings
         CompareSet.CheckDistinct(Entries);
         if (Target is { } t && !(t > 0 && double.IsFinite(t)))
         {
-            throw new TrainingInputException($"--target must be a finite number > 0 (was {t.ToString(CultureInfo.InvariantCulture)})");
+            throw new TrainingInputException(TrainingOption.Target, $"must be a finite number > 0 (was {t.ToString(CultureInfo.InvariantCulture)})");
         }
 
         if (Branching is { } b)
