@@ -61,7 +61,7 @@ for (var r = 0; r < rounds; r++)
     var dir = Directory.CreateTempSubdirectory("anneal-bench-");
     try
     {
-        using var handLoop = new HandLoop(options, config, data.Train);
+        using var handLoop = new HandLoop(options, config, data.Train.Read(0, (int)data.Train.Count));
         var clock = new Interleaved(warmup, warmup + steps, handLoop);
         Trainer.Run(options with { Steps = warmup + steps + 1, EvalEvery = int.MaxValue, CheckpointEvery = 0 }, null, Path.Combine(dir.FullName, "run"), progress: clock);
         trainer.AddRange(clock.Trainer);
@@ -128,7 +128,7 @@ int Arg(string name, int fallback)
 internal sealed class HandLoop : IDisposable
 {
     private readonly TrainingOptions _o;
-    private readonly int[] _train;
+    private readonly int[] _train;  // the built-in corpus, in memory
     private readonly int _vocabulary;
     private readonly Gpt _model;
     private readonly torch.optim.Optimizer _optimizer;

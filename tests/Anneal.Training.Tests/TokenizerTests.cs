@@ -60,8 +60,8 @@ public sealed class TokenizerTests
     public void SplitIsNinetyTenAndTooShortTextIsRejected()
     {
         var data = TextData.Create("test", new string('a', 500) + new string('b', 500), TokenizerKind.Char, 16);
-        Assert.Equal(900, data.Train.Length);
-        Assert.Equal(100, data.Validation.Length);
+        Assert.Equal(900, data.Train.Count);
+        Assert.Equal(100, data.Validation.Count);
         Assert.Equal(2, data.Tokenizer.VocabularySize);
 
         var e = Assert.Throws<TrainingInputException>(() => TextData.Create("test", "abcdefghij", TokenizerKind.Char, 16));

@@ -70,25 +70,30 @@ public static partial class Trainer
         return loss;
     }
 
-    /// <summary>A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens.</summary>
-    internal static (Tensor X, Tensor Y) Batch(int[] tokens, int batch, int context, ref SplitMix64 rng, Device device)
+    /// <summary>
+    /// A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens: sequence
+    /// b starts at a position drawn uniformly from 0 .. Count - context - 1, the same for any <see cref="ITokenSource"/>
+    /// holding the same tokens.
+    /// </summary>
+    internal static (Tensor X, Tensor Y) Batch(ITokenSource tokens, int batch, int context, ref SplitMix64 rng, Device device)
     {
         var xs = new long[batch * context];
         var ys = new long[batch * context];
+        Span<int> window = context < 4096 ? stackalloc int[context + 1] : new int[context + 1];
         for (var b = 0; b < batch; b++)
         {
-            var offset = (int)rng.NextInt64(tokens.Length - context);
+            tokens.CopyTo(rng.NextInt64(tokens.Count - context), window);
             for (var t = 0; t < context; t++)
             {
-                xs[(b * context) + t] = tokens[offset + t];
-                ys[(b * context) + t] = tokens[offset + t + 1];
+                xs[(b * context) + t] = window[t];
+                ys[(b * context) + t] = window[t + 1];
             }
         }
 
         return (tensor(xs, [batch, context], device: device), tensor(ys, [batch, context], device: device));
     }
 
-    internal static double Evaluate(Gpt model, int[] validation, TrainingOptions options, Device device)
+    internal static double Evaluate(Gpt model, ITokenSource validation, TrainingOptions options, Device device)
     {
         model.eval();
         using var noGrad = no_grad();

@@ -1,0 +1,12 @@
+using System.Runtime.CompilerServices;
+using Anneal.Training.Data.Prepared;
+
+namespace Anneal.Cli.Tests;
+
+/// <summary>Points <see cref="PreparedCache"/> at a folder of this test run, never the user's cache.</summary>
+internal static class CacheDirectory
+{
+    [ModuleInitializer]
+    internal static void Initialize() =>
+        Environment.SetEnvironmentVariable(PreparedCache.EnvironmentVariable, Path.Combine(Path.GetTempPath(), $"anneal-test-cache-{Environment.ProcessId}"));
+}
