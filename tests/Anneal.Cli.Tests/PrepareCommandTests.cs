@@ -1,0 +1,79 @@
+using Anneal.Training;
+using Anneal.Training.Data;
+using Anneal.Training.Runs;
+
+namespace Anneal.Cli.Tests;
+
+/// <summary><c>anneal prepare</c>: plain progress and summary, up to date, one-line errors, and training on its output.</summary>
+public sealed class PrepareCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void HelpListsTheOptions()
+    {
+        var text = Cli.Ok("prepare", "--help").Out;
+        Assert.Contains("Tokenize text once into memory-mapped shards", text, StringComparison.Ordinal);
+        foreach (var option in new[] { "--data", "--tokenizer", "--out", "--shard-tokens" })
+        {
+            Assert.Contains($"  {option} ", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void PreparesThenIsUpToDate()
+    {
+        var text = SyntheticCorpus.Create().Generate(5_000);
+        var file = _dir.File("a.txt", text);
+        var outDir = Path.Combine(_dir.Root, "prepared");
+        var lines = Cli.Ok("prepare", "--data", file, "--out", outDir, "--shard-tokens", "2000").OutLines;
+        Assert.StartsWith("checking 0.0/0.0 MB (100%)  ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("tokenizing 0.0/0.0 MB (100%)  ", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("  5,000 tokens", lines[1], StringComparison.Ordinal);
+        var vocabulary = CharTokenizer.FromText(text).VocabularySize;
+        Assert.StartsWith(
+            $"prepared 5,000 char tokens (vocabulary {vocabulary}, uint16) from 1 file, 0.0 MB, into '{outDir}': 3 shards, 4,500 train and 500 validation tokens; ",
+            lines[2], StringComparison.Ordinal);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(["manifest.json", "tokens-00000.bin", "tokens-00001.bin", "tokens-00002.bin"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        var again = Cli.Ok("prepare", "--data", file, "--out", outDir).OutLines;
+        Assert.Equal($"up to date: '{outDir}' already holds these 1 file tokenized with char (5,000 tokens)", again[^1]);
+    }
+
+    [Fact]
+    public void BadByteIsOneLineWithFileAndOffset()
+    {
+        var path = _dir.File("bad.txt");
+        File.WriteAllBytes(path, [0x61, 0x0A, 0x62, 0xC3, 0x28]); // C3 must be followed by a continuation byte
+        Cli.Fails($"error: --data: file '{path}' is not valid UTF-8 (invalid byte sequence at byte 3)", "prepare", "--data", path, "--out", Path.Combine(_dir.Root, "out"));
+        Assert.False(Directory.Exists(Path.Combine(_dir.Root, "out")));
+    }
+
+    [Fact]
+    public void NothingMatchesTheGlob() =>
+        Cli.Fails($"error: --data: no file matches '{_dir.Root}/*.md'", "prepare", "--data", $"{_dir.Root}/*.md", "--out", Path.Combine(_dir.Root, "out"));
+
+    [Fact]
+    public void TrainOnAPreparedDirectoryTakesItsTokenizer()
+    {
+        var words = string.Concat(Enumerable.Repeat("The old fox sees a river and the river sees the fox.\n", 60));
+        var prepared = Path.Combine(_dir.Root, "prepared");
+        Cli.Ok("prepare", "--data", _dir.File("fox.txt", words), "--tokenizer", "gpt2", "--out", prepared);
+        var run = Path.Combine(_dir.Root, "run");
+        var result = Cli.Ok(
+            "train", "--data", prepared, "--steps", "2", "--layers", "1", "--heads", "2", "--dim", "16", "--context", "8", "--batch-size", "2",
+            "--eval-every", "2", "--out", run);
+        Assert.Contains($"data: prepared corpus {prepared} (", result.OutLines[0], StringComparison.Ordinal);
+        var manifest = new RunDirectory(run).ReadManifest();
+        Assert.Equal(TokenizerKind.Gpt2, manifest.Data.Tokenizer);
+        Assert.Equal(50257, manifest.Data.VocabularySize);
+        Assert.Equal(prepared, manifest.PreparedData!.Directory);
+
+        Cli.Fails(
+            $"error: --tokenizer char does not match the prepared corpus '{prepared}', tokenized with gpt2: use gpt2, or prepare it again with char",
+            "train", "--data", prepared, "--tokenizer", "char", "--steps", "1", "--out", Path.Combine(_dir.Root, "run2"));
+    }
+}
