@@ -18,6 +18,7 @@
 //
 //   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks [-- --rounds 5 --steps 60 --warmup 10 --threads N]
 //                                                                        [--dim D --heads H --layers L]  (another model size)
+//   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --bf16 [--bf16-steps 3]  (only the bf16 row)
 //   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --sweep [--steps 20 --warmup 5]
 //                                                                        (widths 128..512 x 4 and 8 layers: ModelSweep.cs)
 using System.Diagnostics;
@@ -60,6 +61,12 @@ var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumu
 var train = data.Train.Read(0, (int)data.Train.Count);
 
 Console.WriteLine(Measure.MachineLine());
+if (args.Contains("--bf16"))
+{
+    Bf16Row.Run(options, config, train, Arg("--bf16-steps", 3));
+    return 0;
+}
+
 Console.WriteLine($"model: {config.Layers} layers, {config.Heads} heads, dim {config.EmbeddingDim}, context {config.Context}, vocabulary {config.VocabularySize}: {config.ParameterCount:N0} parameters; batch {options.BatchSize} x {options.Context} = {tokensPerStep} tokens/step; {options.Optimizer}, grad clip {options.GradientClip}");
 Console.WriteLine($"FLOPs per token (forward + backward, multiply-add = 2): 6 x (12 L d^2 + V d) + 6 L T d = {config.TrainingFlopsPerToken:N0}");
 Console.WriteLine($"{rounds} rounds of {warmup} warm-up + {steps} measured steps of each loop, interleaved");

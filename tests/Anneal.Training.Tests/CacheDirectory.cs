@@ -3,7 +3,7 @@ using Anneal.Training.Data.Prepared;
 
 namespace Anneal.Training.Tests;
 
-/// <summary>Points <see cref="PreparedCache"/> at a folder of this test run, never the user's cache.</summary>
+/// <summary>Points <see cref="PreparedCache"/> at a folder of this test run, never the user's cache (also compiled into Anneal.Cli.Tests).</summary>
 internal static class CacheDirectory
 {
     [ModuleInitializer]
