@@ -320,21 +320,44 @@ public static class CorpusPreparer
         cancellation.ThrowIfCancellationRequested();
     }
 
-    /// <summary>The unigram baseline of <see cref="TextData"/>: validation tokens are read back from the new shards.</summary>
+    /// <summary>
+    /// The unigram baseline of <see cref="TextData"/>: the validation tokens are read back from the new shards with plain
+    /// reads (not mapped: mapping would count every page of them as resident memory of this process).
+    /// </summary>
     private static double Unigram(string directory, PreparedManifest manifest, long[] allCounts)
     {
         var validation = new long[allCounts.Length];
-        using (var shards = MappedShards.Open(directory, manifest))
+        var width = (int)manifest.TokenType;
+        var buffer = new byte[1 << 20];
+        long position = 0;
+        foreach (var shard in manifest.Shards)
         {
-            var part = shards.Slice(manifest.TrainTokens, manifest.ValidationTokens);
-            var buffer = new int[1 << 16];
-            for (long at = 0; at < part.Count; at += buffer.Length)
+            var skip = Math.Max(0, manifest.TrainTokens - position); // tokens of this shard that train
+            position += shard.Tokens;
+            if (skip >= shard.Tokens)
             {
-                var span = buffer.AsSpan(0, (int)Math.Min(buffer.Length, part.Count - at));
-                part.CopyTo(at, span);
-                foreach (var t in span)
+                continue;
+            }
+
+            using var file = new FileStream(Path.Combine(directory, shard.File), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            file.Seek(skip * width, SeekOrigin.Begin);
+            int n;
+            while ((n = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
+            {
+                var bytes = buffer.AsSpan(0, n - (n % width));
+                if (width == 2)
                 {
-                    validation[t]++;
+                    foreach (var t in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes))
+                    {
+                        validation[t]++;
+                    }
+                }
+                else
+                {
+                    foreach (var t in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes))
+                    {
+                        validation[t]++;
+                    }
                 }
             }
         }
