@@ -53,6 +53,57 @@ public sealed class PrepareCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnotherCorpusIsReplacedOnlyWithForce()
+    {
+        var outDir = Path.Combine(_dir.Root, "prepared");
+        Cli.Ok("prepare", "--data", _dir.File("a.txt", SyntheticCorpus.Create().Generate(3_000)), "--out", outDir);
+        var manifest = File.ReadAllBytes(Path.Combine(outDir, "manifest.json"));
+        var other = _dir.File("b.txt", SyntheticCorpus.Create(5).Generate(4_000));
+
+        Cli.Fails(
+            $"error: --out: '{outDir}' already holds a prepared corpus of other data (tokenizer char, 1 files); choose another directory; pass --force to write into it anyway",
+            "prepare", "--data", other, "--out", outDir);
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(outDir, "manifest.json")));
+
+        var replaced = Cli.Ok("prepare", "--data", other, "--out", outDir, "--force").OutLines;
+        Assert.StartsWith("prepared 4,000 char tokens ", replaced[^1], StringComparison.Ordinal);
+        Assert.Equal(other, Anneal.Training.Data.Prepared.PreparedManifest.Read(outDir).Manifest.Sources.Single().Path);
+
+        var notes = Path.Combine(_dir.Root, "notes");
+        Directory.CreateDirectory(notes);
+        File.WriteAllText(Path.Combine(notes, "todo.md"), "mine");
+        Cli.Fails(
+            $"error: --out: '{notes}' is not empty and holds no prepared corpus (it holds 'todo.md'); choose a new or empty directory; pass --force to write into it anyway",
+            "prepare", "--data", other, "--out", notes);
+    }
+
+    [Fact]
+    public void BadOptionsNameTheirFlags()
+    {
+        var file = _dir.File("a.txt", "some text\n");
+        var outDir = Path.Combine(_dir.Root, "out");
+        Cli.Fails("error: --tokenizer must be char or gpt2 (was 'bpe')", "prepare", "--data", file, "--out", outDir, "--tokenizer", "bpe");
+        Cli.Fails("error: --shard-tokens must be >= 1 (was 0)", "prepare", "--data", file, "--out", outDir, "--shard-tokens", "0");
+        Cli.Fails($"error: --data: file '{_dir.Root}/missing.txt' does not exist", "prepare", "--data", $"{_dir.Root}/missing.txt", "--out", outDir);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [TmpfsFact]
+    public void AFullDiskIsOneFaultLineAndLeavesNoCorpus()
+    {
+        using var disk = Tmpfs.Mount("1m");
+        var outDir = Path.Combine(disk.Path, "prepared");
+        var file = _dir.File("big.txt", SyntheticCorpus.Create().Generate(1_500_000)); // 3 MB of uint16 shards
+
+        var result = Cli.Run("prepare", "--data", file, "--out", outDir);
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: preparing '{outDir}' failed: No space left on device", error, StringComparison.Ordinal);
+        Assert.EndsWith("; no manifest was written, so it holds no corpus: fix the cause, then prepare again", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir)); // its shards removed, and the folder it created
+    }
+
+    [Fact]
     public void NothingMatchesTheGlob() =>
         Cli.Fails($"error: --data: no file matches '{_dir.Root}/*.md'", "prepare", "--data", $"{_dir.Root}/*.md", "--out", Path.Combine(_dir.Root, "out"));
 

@@ -62,6 +62,13 @@ public static class CorpusPreparer
                 TrainingOption.OutputDirectory, $": '{directory}' is not empty and holds no prepared corpus (it holds '{other}'); choose a new or empty directory", new ForceRemedy());
         }
 
+        // Another corpus is refused before the text is read when its tokenizer, files or sizes differ; the checksums need the first pass.
+        var existing = hasCorpus && !force ? ReadExisting(directory) : default;
+        if (existing.Manifest is { } old && (old.Tokenizer != options.Tokenizer || !old.Sources.Select(f => (f.Path, f.Bytes)).SequenceEqual(files.Select(f => (f, new FileInfo(f).Length)))))
+        {
+            throw OtherCorpus(directory, old);
+        }
+
         var clock = Stopwatch.StartNew();
         var (sources, textBytes, runes) = Check(files, options.Tokenizer == TokenizerKind.Char, progress, cancellation);
         if (textBytes == 0)
@@ -69,28 +76,9 @@ public static class CorpusPreparer
             throw new TrainingInputException(TrainingOption.DataPath, files.Count == 1 ? $": file '{files[0]}' is empty" : $": the {files.Count} files hold no text");
         }
 
-        if (hasCorpus && !force)
+        if (existing.Manifest is { } same)
         {
-            PreparedManifest existing;
-            string crc;
-            try
-            {
-                (existing, crc) = PreparedManifest.Read(directory);
-            }
-            catch (TrainingInputException e)
-            {
-                throw new TrainingInputException(e.About(TrainingOption.OutputDirectory).Problems, new ForceRemedy());
-            }
-
-            if (existing.Tokenizer == options.Tokenizer && existing.Sources.SequenceEqual(sources))
-            {
-                return new PrepareResult(directory, existing, crc, true, clock.Elapsed);
-            }
-
-            throw new TrainingInputException(
-                TrainingOption.OutputDirectory,
-                $": '{directory}' already holds a prepared corpus of other data (tokenizer {existing.Tokenizer.Name()}, {existing.Sources.Count} files); choose another directory",
-                new ForceRemedy());
+            return same.Sources.SequenceEqual(sources) ? new PrepareResult(directory, same, existing.Crc64, true, clock.Elapsed) : throw OtherCorpus(directory, same);
         }
 
         var created = !Directory.Exists(directory);
@@ -136,6 +124,23 @@ public static class CorpusPreparer
             throw;
         }
     }
+
+    private static (PreparedManifest? Manifest, string Crc64) ReadExisting(string directory)
+    {
+        try
+        {
+            return PreparedManifest.Read(directory);
+        }
+        catch (TrainingInputException e)
+        {
+            throw new TrainingInputException(e.About(TrainingOption.OutputDirectory).Problems, new ForceRemedy());
+        }
+    }
+
+    private static TrainingInputException OtherCorpus(string directory, PreparedManifest existing) =>
+        new(TrainingOption.OutputDirectory,
+            $": '{directory}' already holds a prepared corpus of other data (tokenizer {existing.Tokenizer.Name()}, {existing.Sources.Count} files); choose another directory",
+            new ForceRemedy());
 
     /// <summary>The first entry of <paramref name="directory"/> that no preparation wrote (a shard, the manifest or its temporary file), or null.</summary>
     private static string? OtherEntries(string directory) =>
