@@ -78,6 +78,23 @@ public sealed class PrepareCommandTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRefusesAPreparedDirectoryThatChanged()
+    {
+        var prepared = Path.Combine(_dir.Root, "prepared");
+        Cli.Ok("prepare", "--data", _dir.File("a.txt", SyntheticCorpus.Create().Generate(3_000)), "--out", prepared);
+        var run = Path.Combine(_dir.Root, "run");
+        Cli.Ok("train", "--data", prepared, "--steps", "2", "--layers", "1", "--heads", "2", "--dim", "16", "--context", "8", "--batch-size", "2", "--schedule", "constant", "--out", run);
+        var before = Anneal.Training.Data.Prepared.PreparedManifest.Read(prepared).Crc64;
+        Cli.Ok("prepare", "--data", _dir.File("b.txt", SyntheticCorpus.Create(5).Generate(3_000)), "--out", prepared, "--force");
+        var now = Anneal.Training.Data.Prepared.PreparedManifest.Read(prepared).Crc64;
+
+        Cli.Fails(
+            $"error: --resume: the data '{prepared}' changed since the run's checkpoint was written (its prepared manifest's CRC-64 was {before}, now {now}): " +
+            "other tokens would not continue the same run; restore the data the run was trained on, or start a new run on the new data",
+            "train", "--resume", run, "--steps", "4");
+    }
+
+    [Fact]
     public void BadOptionsNameTheirFlags()
     {
         var file = _dir.File("a.txt", "some text\n");
