@@ -1,4 +1,3 @@
-using System.Text;
 using Anneal.Training.Data.Prepared;
 
 namespace Anneal.Training.Data;
@@ -23,41 +22,6 @@ public sealed record TextData(
 {
     /// <summary>The fraction of the text used for training; the rest is validation.</summary>
     public const double TrainFraction = 0.9;
-
-    /// <summary>Reads a UTF-8 text file strictly.</summary>
-    /// <exception cref="TrainingInputException">The file is missing, empty, or not valid UTF-8; the message says which.</exception>
-    public static string ReadText(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' does not exist");
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": cannot read file '{path}': {e.Message}");
-        }
-
-        if (bytes.Length == 0)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is empty");
-        }
-
-        try
-        {
-            var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is not valid UTF-8 (invalid byte sequence at byte {e.Index})");
-        }
-    }
 
     /// <summary>
     /// Tokenizes <paramref name="text"/> and splits it: the first 90% of the tokens train, the last 10% validate.

@@ -129,29 +129,4 @@ public sealed class PreparedTrainingTests : IDisposable
         Assert.Equal($"Tokenizer gpt2 does not match the prepared corpus '{prepared}', tokenized with char: use char, or prepare it again with gpt2", e.Message);
         Assert.Equal(TrainingOption.Tokenizer, e.Option);
     }
-
-    private sealed class CancelAfter(int steps) : ITrainingProgress
-    {
-        public CancellationTokenSource Source { get; } = new();
-
-        public void Started(RunInfo info)
-        {
-        }
-
-        public void Stepped(StepReport report)
-        {
-            if (report.Step + 1 == steps)
-            {
-                Source.Cancel();
-            }
-        }
-
-        public void Evaluated(int step, double validationLoss)
-        {
-        }
-
-        public void CheckpointSaved(int step, string path)
-        {
-        }
-    }
 }
