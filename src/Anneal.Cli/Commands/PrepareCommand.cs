@@ -40,7 +40,7 @@ internal static class PrepareCommand
                 options.Validate();
                 var files = TextSources.Resolve(parse.GetValue(data)!);
                 var result = context.OutIsTerminal
-                    ? WithBar(files, outDir, options, parse.GetValue(force), interruption.Token)
+                    ? WithBar(autoClear: false, bar => CorpusPreparer.Prepare(files, outDir, options, bar, interruption.Token, parse.GetValue(force)))
                     : CorpusPreparer.Prepare(files, outDir, options, new PlainLines(context.Out), interruption.Token, parse.GetValue(force));
                 context.Out.WriteLine(Summary(result));
                 return 0;
@@ -86,10 +86,7 @@ internal static class PrepareCommand
         {
             if (context.OutIsTerminal)
             {
-                AnsiConsole.Progress()
-                    .AutoClear(true)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .Start(ctx => cached = PreparedCache.Open(files, options.Tokenizer, progress: new Bar(ctx), cancellation: cancel));
+                cached = WithBar(autoClear: true, bar => PreparedCache.Open(files, options.Tokenizer, progress: bar, cancellation: cancel));
             }
             else
             {
@@ -136,14 +133,15 @@ internal static class PrepareCommand
 
     private static double Percent(PrepareReport r) => r.TotalBytes > 0 ? 100.0 * r.Bytes / r.TotalBytes : 100;
 
-    private static PrepareResult WithBar(IReadOnlyList<string> files, string outDir, PrepareOptions options, bool force, CancellationToken cancel)
+    /// <summary>Runs <paramref name="prepare"/> under a Spectre.Console bar per pass (the columns of <c>train</c>'s bar).</summary>
+    private static T WithBar<T>(bool autoClear, Func<IPrepareProgress, T> prepare)
     {
-        PrepareResult? result = null;
+        T result = default!;
         AnsiConsole.Progress()
-            .AutoClear(false)
+            .AutoClear(autoClear)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-            .Start(ctx => result = CorpusPreparer.Prepare(files, outDir, options, new Bar(ctx), cancel, force));
-        return result!;
+            .Start(ctx => result = prepare(new Bar(ctx)));
+        return result;
     }
 
     /// <summary>Plain lines: one each time a phase passes a tenth of the text.</summary>
