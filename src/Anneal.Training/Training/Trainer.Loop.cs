@@ -58,6 +58,7 @@ public static partial class Trainer
 
         // ---- data and model (RunSetup: the same for the experiments)
         using var data = LoadData(plan);
+        using var prefetch = data.Corpus is not null ? new BatchPrefetch(data.Train, options) : null; // mapped shards: step s+1's windows read during step s
         var floor = data.EntropyFloorNatsPerToken;
         var device = RunSetup.ResolveDevice(options);
         var config = RunSetup.ModelConfig(options, data);
@@ -142,6 +143,11 @@ public static partial class Trainer
 
             double[] lrs = [.. scheduler.LastLearningRates];
             var stepClock = Stopwatch.StartNew();
+            if (step + 1 < options.Steps)
+            {
+                prefetch?.Start(step + 1);
+            }
+
             var loss = TrainStep(model, parameters, optimizer, data, options, step, device, l => !rule.Diverges(l));
             if (rule.Diverges(loss))
             {

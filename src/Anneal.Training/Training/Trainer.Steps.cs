@@ -48,7 +48,7 @@ public static partial class Trainer
         double loss = 0;
         for (var micro = 0; micro < options.GradientAccumulation; micro++)
         {
-            var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
+            var rng = BatchStream(options, step, micro);
             var (x, y) = Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
             var logits = model.forward(x);
             var microLoss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1));
@@ -69,6 +69,10 @@ public static partial class Trainer
         optimizer.step();
         return loss;
     }
+
+    /// <summary>The SplitMix64 stream that places the sequences of micro-batch <paramref name="micro"/> of step <paramref name="step"/>: a function of (seed, step, micro-step) only.</summary>
+    internal static SplitMix64 BatchStream(TrainingOptions options, int step, int micro) =>
+        new(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
 
     /// <summary>
     /// A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens: sequence

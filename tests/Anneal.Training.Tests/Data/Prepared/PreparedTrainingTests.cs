@@ -62,6 +62,42 @@ public sealed class PreparedTrainingTests : IDisposable
     }
 
     [Fact]
+    public void ARunOnPreparedDataIsTheRunOnTheSameTokensInMemory()
+    {
+        // The built-in corpus in memory, and the same text prepared into shards (read memory-mapped, with step s+1's
+        // windows prefetched during step s): the same batches, so the same losses, bit for bit.
+        var options = Tiny with { CorpusCharacters = 30_000 };
+        var memory = Trainer.Run(options, null, Path.Combine(_dir.FullName, "memory"));
+        var prepared = Prepare(SyntheticCorpus.Create(options.CorpusSeed).Generate(options.CorpusCharacters));
+        var mapped = Trainer.Run(options with { DataPath = prepared }, null, Path.Combine(_dir.FullName, "mapped"));
+        Assert.Equal(memory.TrainLosses, mapped.TrainLosses);
+        Assert.Equal(memory.History.Evaluations.Select(e => e.ValidationLoss), mapped.History.Evaluations.Select(e => e.ValidationLoss));
+    }
+
+    [Fact]
+    public void PrefetchReadsTheWindowsTheStepsBatchesCut()
+    {
+        var tokens = new RecordingSource(Enumerable.Range(0, 5_000).Select(i => i % 97).ToArray());
+        var options = Tiny with { GradientAccumulation = 3 };
+        using (var prefetch = new BatchPrefetch(tokens, options))
+        {
+            prefetch.Start(12);
+            prefetch.Wait();
+        }
+
+        var prefetched = tokens.Take();
+        Assert.Equal(options.BatchSize * options.GradientAccumulation, prefetched.Count);
+        for (var micro = 0; micro < options.GradientAccumulation; micro++)
+        {
+            var rng = Trainer.BatchStream(options, 12, micro);
+            using var scope = NewDisposeScope();
+            Trainer.Batch(tokens, options.BatchSize, options.Context, ref rng, CPU);
+        }
+
+        Assert.Equal(tokens.Take(), prefetched);
+    }
+
+    [Fact]
     public void TextFileTrainsThroughTheCacheOnTheTokensOfTheTextInMemory()
     {
         var text = SyntheticCorpus.Create().Generate(10_000);
@@ -128,5 +164,31 @@ public sealed class PreparedTrainingTests : IDisposable
         var e = Assert.Throws<TrainingInputException>(() => RunSetup.LoadData(Tiny with { DataPath = prepared, Tokenizer = TokenizerKind.Gpt2 }));
         Assert.Equal($"Tokenizer gpt2 does not match the prepared corpus '{prepared}', tokenized with char: use char, or prepare it again with gpt2", e.Message);
         Assert.Equal(TrainingOption.Tokenizer, e.Option);
+    }
+
+    /// <summary>Tokens in memory that record the windows read from them.</summary>
+    private sealed class RecordingSource(int[] tokens) : ITokenSource
+    {
+        private readonly TokenArray _tokens = new(tokens);
+        private List<(long Start, int Length)> _reads = [];
+
+        public long Count => _tokens.Count;
+
+        public void CopyTo(long start, Span<int> destination)
+        {
+            lock (_reads)
+            {
+                _reads.Add((start, destination.Length));
+            }
+
+            _tokens.CopyTo(start, destination);
+        }
+
+        public List<(long Start, int Length)> Take()
+        {
+            var reads = _reads;
+            _reads = [];
+            return reads;
+        }
     }
 }
