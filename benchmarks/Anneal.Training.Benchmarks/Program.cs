@@ -21,6 +21,8 @@
 //   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --bf16 [--bf16-steps 3]  (only the bf16 row)
 //   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --sweep [--steps 20 --warmup 5]
 //                                                                        (widths 128..512 x 4 and 8 layers: ModelSweep.cs)
+//   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --read-ahead DIR [--steps 20 --rounds 3]
+//                                                      (cold windows of a prepared corpus, one by one or told first: ReadAhead.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Anneal.TorchSharp;
@@ -39,6 +41,14 @@ TorchRuntime.EnsureLoaded();
 if (threads > 0)
 {
     set_num_threads(threads);
+}
+
+if (args.Contains("--read-ahead"))
+{
+    var at = Array.IndexOf(args, "--read-ahead");
+    var dir = at + 1 < args.Length ? args[at + 1] : throw new ArgumentException("--read-ahead needs a prepared directory");
+    ReadAhead.Run(dir, Arg("--steps", 20), Arg("--batch", 16), Arg("--context", 64), Arg("--rounds", 3));
+    return 0;
 }
 
 if (args.Contains("--sweep"))

@@ -15,6 +15,16 @@ public interface ITokenSource
     void CopyTo(long start, Span<int> destination);
 }
 
+/// <summary>
+/// A token source that can be told which windows will be read soon, so it can start reading them (memory-mapped shards:
+/// the kernel reads their pages ahead, all at once). Advice only: what is read is unchanged.
+/// </summary>
+internal interface IReadAhead
+{
+    /// <summary>Positions <paramref name="start"/> .. <paramref name="start"/> + <paramref name="length"/> - 1 will be read soon.</summary>
+    void WillNeed(long start, int length);
+}
+
 /// <summary>Tokens held in an array.</summary>
 /// <param name="Tokens">The token ids (not copied).</param>
 public sealed record TokenArray(int[] Tokens) : ITokenSource

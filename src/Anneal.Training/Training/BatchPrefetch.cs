@@ -6,7 +6,8 @@ namespace Anneal.Training;
 /// Reads the training windows of a coming step in the background, so that memory-mapped shards not yet in the page cache
 /// (a cold random read costs milliseconds on a disk) are faulted in while the current step computes. Batches stay a
 /// pure function of (seed, step, micro-step): this only reads the tokens <see cref="Trainer.Batch"/> will cut, through
-/// the same <see cref="Trainer.BatchStream"/>, into a scratch buffer, and changes nothing. At most one read is in flight.
+/// the same <see cref="Trainer.BatchStream"/>, into a scratch buffer, and changes nothing. Memory-mapped shards are first
+/// told every window (<see cref="IReadAhead"/>), so their pages are read in parallel. At most one step's read is in flight.
 /// </summary>
 /// <remarks>Dispose it before the token source: disposing waits for the read in flight.</remarks>
 internal sealed class BatchPrefetch(ITokenSource tokens, TrainingOptions options) : IDisposable
@@ -48,6 +49,14 @@ internal sealed class BatchPrefetch(ITokenSource tokens, TrainingOptions options
 
     private void Read(int step)
     {
+        if (tokens is IReadAhead ahead)
+        {
+            foreach (var start in Starts(step))
+            {
+                ahead.WillNeed(start, _window.Length); // every window's pages requested at once: read in parallel
+            }
+        }
+
         foreach (var start in Starts(step))
         {
             if (_stopped)

@@ -74,6 +74,13 @@ public sealed class PreparedCorpusTests : IDisposable
         Assert.Equal(expected[18_000..18_050], corpus.Validation.Read(0, 50));
         Assert.Equal(expected[17_990..18_000], corpus.Train.Read(17_990, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => corpus.Train.Read(17_995, 10));
+
+        // Read-ahead advice across shard boundaries changes nothing that is read, and checks its window like a read.
+        var ahead = (IReadAhead)corpus.Train;
+        ahead.WillNeed(995, 15);
+        ahead.WillNeed(0, 18_000);
+        Assert.Equal(expected[995..1_010], corpus.Train.Read(995, 15));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ahead.WillNeed(17_995, 10));
         Assert.Equal(TokenizerKind.Char, m.Tokenizer);
         Assert.Contains("\"tokenizer\": \"char\"", File.ReadAllText(Path.Combine(outDir, PreparedManifest.FileName)), StringComparison.Ordinal);
         Assert.Empty(corpus.Verify());
