@@ -13,8 +13,16 @@
 // Tokens/s is tokens per step over the median step time (robust to a few slowed steps). It prints the ratio (a)/(b)
 // (target >= 0.97) and the model's achieved GFLOP/s over (c) (target >= 40%), both per round and over all rounds.
 //
+//   (d) bf16 (Bf16Row.cs): torch.mm in bf16 against FP32 at the same sizes, interleaved, and a few steps of the hand loop
+//       with the model in bf16, against the same loop in FP32: whether this CPU's libtorch has a fast bf16 path at all.
+//
 //   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks [-- --rounds 5 --steps 60 --warmup 10 --threads N]
 //                                                                        [--dim D --heads H --layers L]  (another model size)
+//   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --bf16 [--bf16-steps 3]  (only the bf16 row)
+//   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --sweep [--steps 20 --warmup 5]
+//                                                                        (widths 128..512 x 4 and 8 layers: ModelSweep.cs)
+//   dotnet run -c Release --project benchmarks/Anneal.Training.Benchmarks -- --read-ahead DIR [--steps 20 --rounds 3]
+//                                                      (cold windows of a prepared corpus, one by one or told first: ReadAhead.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Anneal.TorchSharp;
@@ -35,6 +43,20 @@ if (threads > 0)
     set_num_threads(threads);
 }
 
+if (args.Contains("--read-ahead"))
+{
+    var at = Array.IndexOf(args, "--read-ahead");
+    var dir = at + 1 < args.Length ? args[at + 1] : throw new ArgumentException("--read-ahead needs a prepared directory");
+    ReadAhead.Run(dir, Arg("--steps", 20), Arg("--batch", 16), Arg("--context", 64), Arg("--rounds", 3));
+    return 0;
+}
+
+if (args.Contains("--sweep"))
+{
+    ModelSweep.Run(Arg("--steps", 20), Math.Max(1, Arg("--warmup", 5)));
+    return 0;
+}
+
 var defaults = new TrainingOptions();
 var options = defaults with
 {
@@ -46,22 +68,29 @@ var corpus = SyntheticCorpus.Create(options.CorpusSeed);
 var data = TextData.Create("built-in", corpus.Generate(options.CorpusCharacters), options.Tokenizer, options.Context);
 var config = new GptConfig(data.Tokenizer.VocabularySize, options.Context, options.Layers, options.Heads, options.EmbeddingDim, options.Dropout);
 var tokensPerStep = options.BatchSize * options.Context * options.GradientAccumulation;
+var train = data.Train.Read(0, (int)data.Train.Count);
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}; torch threads {get_num_threads()}, interop threads {get_num_interop_threads()}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine(Measure.MachineLine());
+if (args.Contains("--bf16"))
+{
+    Bf16Row.Run(options, config, train, Arg("--bf16-steps", 3));
+    return 0;
+}
+
 Console.WriteLine($"model: {config.Layers} layers, {config.Heads} heads, dim {config.EmbeddingDim}, context {config.Context}, vocabulary {config.VocabularySize}: {config.ParameterCount:N0} parameters; batch {options.BatchSize} x {options.Context} = {tokensPerStep} tokens/step; {options.Optimizer}, grad clip {options.GradientClip}");
 Console.WriteLine($"FLOPs per token (forward + backward, multiply-add = 2): 6 x (12 L d^2 + V d) + 6 L T d = {config.TrainingFlopsPerToken:N0}");
 Console.WriteLine($"{rounds} rounds of {warmup} warm-up + {steps} measured steps of each loop, interleaved");
 
-var peak = new[] { 1024, 1536, 2048 }.Max(n => MatmulGflops(n, true));
+var peak = new[] { 1024, 1536, 2048 }.Max(n => Measure.MatmulGflops(n, ScalarType.Float32, print: true));
 List<double> trainer = [], hand = [], efficiency = []; // seconds per step; achieved / peak per round
 for (var r = 0; r < rounds; r++)
 {
-    var roundPeak = MatmulGflops(2048, false);
+    var roundPeak = Measure.MatmulGflops(2048, ScalarType.Float32);
     peak = Math.Max(peak, roundPeak);
     var dir = Directory.CreateTempSubdirectory("anneal-bench-");
     try
     {
-        using var handLoop = new HandLoop(options, config, data.Train);
+        using var handLoop = new HandLoop(options, config, train);
         var clock = new Interleaved(warmup, warmup + steps, handLoop);
         Trainer.Run(options with { Steps = warmup + steps + 1, EvalEvery = int.MaxValue, CheckpointEvery = 0 }, null, Path.Combine(dir.FullName, "run"), progress: clock);
         trainer.AddRange(clock.Trainer);
@@ -85,38 +114,11 @@ Console.WriteLine($"hand loop   {h,8:F0} tokens/s  {h * config.TrainingFlopsPerT
 Console.WriteLine($"torch.mm peak               {peak,6:F1} GFLOP/s   (best seen in this process)");
 Console.WriteLine($"trainer / hand loop: {t / h:F3} (target >= 0.97)");
 Console.WriteLine($"achieved / peak:     {achieved / peak:P1} against the best torch.mm seen; median per round {Median(efficiency):P1} against that round's (target >= 40%)");
+Console.WriteLine();
+Bf16Row.Run(options, config, train, Arg("--bf16-steps", 3));
 return 0;
 
-static double MatmulGflops(int n, bool print)
-{
-    using var a = randn(n, n);
-    using var b = randn(n, n);
-    mm(a, b).Dispose();
-    var fastest = double.MaxValue;
-    for (var rep = 0; rep < 10; rep++)
-    {
-        var clock = Stopwatch.StartNew();
-        using var c = mm(a, b);
-        fastest = Math.Min(fastest, clock.Elapsed.TotalSeconds);
-    }
-
-    var gflops = 2.0 * n * n * n / fastest / 1e9;
-    if (print)
-    {
-        Console.WriteLine($"torch.mm {n} x {n}: {gflops:F1} GFLOP/s (best of 10)");
-    }
-
-    return gflops;
-}
-
-static double Median(IReadOnlyCollection<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
-static string CpuModel() =>
-    File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+static double Median(IReadOnlyCollection<double> values) => Measure.Median(values);
 
 int Arg(string name, int fallback)
 {
@@ -128,18 +130,19 @@ int Arg(string name, int fallback)
 internal sealed class HandLoop : IDisposable
 {
     private readonly TrainingOptions _o;
-    private readonly int[] _train;
+    private readonly int[] _train;  // the built-in corpus, in memory
     private readonly int _vocabulary;
     private readonly Gpt _model;
     private readonly torch.optim.Optimizer _optimizer;
     private readonly Random _random;
     private readonly long[] _xs, _ys;
 
-    public HandLoop(TrainingOptions options, GptConfig config, int[] train)
+    public HandLoop(TrainingOptions options, GptConfig config, int[] train, ScalarType dtype = ScalarType.Float32)
     {
         (_o, _train, _vocabulary) = (options, train, config.VocabularySize);
         manual_seed(options.Seed + 1);
         _model = new Gpt(config);
+        _model.to(dtype); // bf16: weights, activations, gradients and AdamW state all bf16 (an upper bound on bf16's speed)
         _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay);
         _random = new Random(options.Seed);
         _xs = new long[options.BatchSize * options.Context];
@@ -164,7 +167,7 @@ internal sealed class HandLoop : IDisposable
         var x = tensor(_xs, [b, ctx]);
         var y = tensor(_ys, [b, ctx]);
         _optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(_model.forward(x).view(-1, _vocabulary), y.view(-1));
+        var loss = nn.functional.cross_entropy(_model.forward(x).view(-1, _vocabulary).to(ScalarType.Float32), y.view(-1));
         loss.backward();
         nn.utils.clip_grad_norm_(_model.parameters(), _o.GradientClip);
         _optimizer.step();

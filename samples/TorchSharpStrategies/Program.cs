@@ -60,15 +60,16 @@ void Train(string name, Schedule schedule, Func<Gpt, Optimizer> createOptimizer)
 Tensor Loss(Gpt model, Tensor x, Tensor y) =>
     nn.functional.cross_entropy(model.forward(x).view(-1, config.VocabularySize), y.view(-1));
 
-(Tensor X, Tensor Y) Sample(int[] tokens, Random random)
+(Tensor X, Tensor Y) Sample(ITokenSource tokens, Random random)
 {
     long[] xs = new long[Batch * Context], ys = new long[Batch * Context];
+    var window = new int[Context + 1];
     for (var b = 0; b < Batch; b++)
     {
-        var offset = random.Next(tokens.Length - Context);
+        tokens.CopyTo(random.Next((int)tokens.Count - Context), window);
         for (var t = 0; t < Context; t++)
         {
-            (xs[(b * Context) + t], ys[(b * Context) + t]) = (tokens[offset + t], tokens[offset + t + 1]);
+            (xs[(b * Context) + t], ys[(b * Context) + t]) = (window[t], window[t + 1]);
         }
     }
 

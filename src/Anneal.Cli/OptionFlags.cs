@@ -45,6 +45,7 @@ internal sealed class OptionFlags
         [TrainingOption.Target] = "--target",
         [TrainingOption.BranchAt] = "--branch-at",
         [TrainingOption.DecayFraction] = "--decay-fraction",
+        [TrainingOption.ShardTokens] = "--shard-tokens",
     };
 
     private static readonly Dictionary<TrainingOption, string> Words = new()
@@ -63,6 +64,7 @@ internal sealed class OptionFlags
         [TrainingOption.OutputDirectory] = "the output directory",
         [TrainingOption.ResumeDirectory] = "the run",
         [TrainingOption.InitFrom] = "the source run",
+        [TrainingOption.ShardTokens] = "the tokens per shard",
     };
 
     private readonly HashSet<string> _has;

@@ -81,6 +81,7 @@ internal static class Program
             TrainCommand.Create(context),
             FindLrCommand.Create(context),
             CompareCommand.Create(context),
+            PrepareCommand.Create(context),
         };
         return root;
     }

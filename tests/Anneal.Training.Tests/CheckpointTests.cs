@@ -111,6 +111,26 @@ public sealed class CheckpointTests : IDisposable
         Assert.True(new RunDirectory(dir).ReadCheckpoint(null, out _).Verified);
     }
 
+    [Fact]
+    public void FilesWrittenBeforePreparedDataReadWithoutItsFields()
+    {
+        // anneal.run/2 and anneal.checkpoint/2 as issue 7 first wrote them: no prepared_data, no data_manifest_crc64.
+        var dir = Interrupted("before");
+        var run = new RunDirectory(dir);
+        var manifest = JsonNode.Parse(File.ReadAllText(run.FilePath(RunDirectory.ManifestFile)))!.AsObject();
+        Assert.True(manifest.Remove("prepared_data"));
+        File.WriteAllText(run.FilePath(RunDirectory.ManifestFile), manifest.ToJsonString());
+        Assert.Null(run.ReadManifest().PreparedData);
+        Assert.Equal(Options, run.ReadManifest().Options);
+
+        var header = JsonNode.Parse(RunJson.Serialize(run.ReadCheckpoint(null, out _).Header))!.AsObject();
+        Assert.True(header.Remove("data_manifest_crc64"));
+        var read = RunJson.Deserialize<CheckpointHeader>(header.ToJsonString(), "test");
+        Assert.Null(read.DataManifestCrc64);
+        Assert.Equal(15, read.Step);
+        Assert.Equal(TrainingStatus.Completed, Trainer.Resume(dir).Status);
+    }
+
     /// <summary>Rewrites a run directory as the first format wrote it: PascalCase options, JSON in strings, no checksum.</summary>
     private static void ToLegacy(string dir)
     {

@@ -117,6 +117,7 @@ internal static class CompareCommand
         using var interruption = new Interruption();
         try
         {
+            PrepareCommand.EnsureCached(context, options.Training, interruption.Token);
             CompareReport report;
             if (context.OutIsTerminal)
             {

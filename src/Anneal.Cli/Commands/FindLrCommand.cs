@@ -81,6 +81,7 @@ internal static class FindLrCommand
         {
             sweep.Validate();
             options.Validate();
+            PrepareCommand.EnsureCached(context, options, interruption.Token);
             LrFinderResult? result = null;
             if (context.OutIsTerminal)
             {

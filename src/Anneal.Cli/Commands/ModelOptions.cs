@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Anneal.Training;
+using Anneal.Training.Data.Prepared;
 
 namespace Anneal.Cli.Commands;
 
@@ -13,8 +14,8 @@ internal sealed class ModelOptions
     {
         Optimizer = new Option<string>("--optimizer") { HelpName = "sgd|adam|adamw|rmsprop|adagrad", Description = $"The TorchSharp optimizer [default: {d.Optimizer.Name()}]." };
         Seed = TrainCommand.Int("--seed", "N", $"Seed of initialisation and batch sampling [default: {d.Seed}].");
-        Data = new Option<string>("--data") { HelpName = "FILE", Description = "A UTF-8 text file to train on (90% train, 10% validation) [default: the built-in synthetic corpus]." };
-        Tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer.Name()}]." };
+        Data = new Option<string>("--data") { HelpName = "FILE|DIR|GLOB", Description = "A prepared directory (anneal prepare), or UTF-8 text (a file, folder or glob, tokenized once into the cache) to train on (90% train, 10% validation) [default: the built-in synthetic corpus]." };
+        Tokenizer = new Option<string>("--tokenizer") { HelpName = "char|gpt2", Description = $"Characters, or GPT-2 byte-pair encoding [default: {d.Tokenizer.Name()}, or the prepared directory's]." };
         Batch = TrainCommand.Int("--batch-size", "N", $"Sequences per micro-batch [default: {d.BatchSize}].");
         Accumulation = TrainCommand.Int("--grad-accum", "N", $"Micro-batches per optimizer step [default: {d.GradientAccumulation}].");
         Context = TrainCommand.Int("--context", "T", $"Tokens per sequence [default: {d.Context}].");
@@ -61,13 +62,34 @@ internal sealed class ModelOptions
     /// <summary>Every option, <c>--device</c> last.</summary>
     internal Option[] All => [.. RunDefining, Device];
 
+    /// <summary>
+    /// The tokenizer of a prepared directory given as <c>--data</c> (the default when <c>--tokenizer</c> is not given);
+    /// null for text, or for a manifest that cannot be read (loading the data then reports what is wrong with it).
+    /// </summary>
+    private static TokenizerKind? PreparedTokenizer(string? data)
+    {
+        if (data is null || !Directory.Exists(data) || !PreparedManifest.ExistsIn(data))
+        {
+            return null;
+        }
+
+        try
+        {
+            return PreparedManifest.Read(data).Manifest.Tokenizer;
+        }
+        catch (TrainingInputException)
+        {
+            return null;
+        }
+    }
+
     /// <summary><paramref name="d"/> with every option given on the command line applied.</summary>
     internal TrainingOptions Apply(ParseResult parse, TrainingOptions d) => d with
     {
         Optimizer = parse.GetValue(Optimizer) is { } optimizer ? Parse(OptimizerKinds.Parse, optimizer) : d.Optimizer,
         Seed = parse.GetValue(Seed) ?? d.Seed,
         DataPath = parse.GetValue(Data) ?? d.DataPath,
-        Tokenizer = parse.GetValue(Tokenizer) is { } tokenizer ? Parse(TokenizerKinds.Parse, tokenizer) : d.Tokenizer,
+        Tokenizer = parse.GetValue(Tokenizer) is { } tokenizer ? Parse(TokenizerKinds.Parse, tokenizer) : PreparedTokenizer(parse.GetValue(Data)) ?? d.Tokenizer,
         BatchSize = parse.GetValue(Batch) ?? d.BatchSize,
         GradientAccumulation = parse.GetValue(Accumulation) ?? d.GradientAccumulation,
         Context = parse.GetValue(Context) ?? d.Context,

@@ -112,7 +112,7 @@ internal static class TrainCommand
                 options.Validate();
                 var resolved = SchedulePresets.Resolve(spec, options.Steps, options.LearningRate, options.Optimizer);
                 return Trainer.Run(options, resolved, outDir, parse.GetValue(force), progress, progress.Cancellation);
-            });
+            }, options);
         });
         return command;
     }
@@ -194,11 +194,21 @@ internal static class TrainCommand
         return budgetSteps > int.MaxValue ? int.MaxValue : (int)budgetSteps;
     }
 
-    private static int Execute(CliContext context, OptionFlags flags, Session session)
+    /// <summary>
+    /// Runs <paramref name="session"/> under a progress display; text given as <paramref name="prepare"/>'s data is first
+    /// prepared into the cache with its own progress (a bar cannot run inside another).
+    /// </summary>
+    private static int Execute(CliContext context, OptionFlags flags, Session session, TrainingOptions? prepare = null)
     {
         using var interruption = new Interruption();
         try
         {
+            if (prepare is not null)
+            {
+                prepare.Validate(); // bad options are found before text is prepared
+                PrepareCommand.EnsureCached(context, prepare, interruption.Token);
+            }
+
             TrainingResult? result = null;
             if (context.OutIsTerminal)
             {

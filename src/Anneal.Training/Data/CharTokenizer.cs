@@ -10,6 +10,7 @@ public sealed class CharTokenizer : ITokenizer
 {
     private readonly Rune[] _runes;
     private readonly Dictionary<Rune, int> _ids;
+    private readonly int[] _bmp; // id of each BMP character, -1 when not in the vocabulary
 
     /// <summary>Creates a tokenizer whose vocabulary is exactly <paramref name="vocabulary"/> (sorted and de-duplicated).</summary>
     public CharTokenizer(IEnumerable<Rune> vocabulary)
@@ -22,6 +23,15 @@ public sealed class CharTokenizer : ITokenizer
         }
 
         _ids = _runes.Select((r, i) => (r, i)).ToDictionary(p => p.r, p => p.i);
+        _bmp = new int[1 << 16];
+        Array.Fill(_bmp, -1);
+        foreach (var (rune, id) in _ids)
+        {
+            if (rune.IsBmp)
+            {
+                _bmp[rune.Value] = id;
+            }
+        }
     }
 
     /// <summary>The tokenizer whose vocabulary is the distinct characters of <paramref name="text"/>.</summary>
@@ -44,19 +54,42 @@ public sealed class CharTokenizer : ITokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length);
-        foreach (var rune in text.EnumerateRunes())
+        var ids = new int[text.Length];
+        var n = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (!_ids.TryGetValue(rune, out var id))
+            var c = text[i];
+            int id;
+            if (!char.IsSurrogate(c))
             {
-                throw new ArgumentException($"character U+{rune.Value:X4} is not in the tokenizer's vocabulary", nameof(text));
+                id = _bmp[c];
+                if (id < 0)
+                {
+                    throw Unknown(new Rune(c));
+                }
+            }
+            else
+            {
+                // A pair is one rune; a lone surrogate reads as U+FFFD, as string.EnumerateRunes gives it.
+                if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+                {
+                    rune = Rune.ReplacementChar;
+                }
+
+                i += used - 1;
+                if (!_ids.TryGetValue(rune, out id))
+                {
+                    throw Unknown(rune);
+                }
             }
 
-            ids.Add(id);
+            ids[n++] = id;
         }
 
-        return [.. ids];
+        return n == ids.Length ? ids : ids[..n];
     }
+
+    private static ArgumentException Unknown(Rune rune) => new($"character U+{rune.Value:X4} is not in the tokenizer's vocabulary", "text");
 
     /// <inheritdoc />
     public string Decode(IEnumerable<int> ids)

@@ -1,9 +1,12 @@
-using System.Text;
+using Anneal.Training.Data.Prepared;
 
 namespace Anneal.Training.Data;
 
-/// <summary>A training text split into train and validation parts, tokenized.</summary>
-/// <param name="Source">Where the text came from: <c>built-in (seed N)</c> or the file path.</param>
+/// <summary>
+/// A training text split into train and validation parts, tokenized: in memory (<see cref="Create"/>, the built-in
+/// corpus) or memory-mapped from a prepared corpus (<see cref="FromPrepared"/>). Dispose it to unmap the shards.
+/// </summary>
+/// <param name="Source">Where the text came from: <c>built-in (seed N)</c>, the file path, or the prepared directory.</param>
 /// <param name="Tokenizer">The tokenizer.</param>
 /// <param name="Train">Token ids of the first part.</param>
 /// <param name="Validation">Token ids of the last part.</param>
@@ -12,48 +15,13 @@ namespace Anneal.Training.Data;
 public sealed record TextData(
     string Source,
     ITokenizer Tokenizer,
-    int[] Train,
-    int[] Validation,
+    ITokenSource Train,
+    ITokenSource Validation,
     double? EntropyFloorNatsPerToken,
-    double UnigramNatsPerToken)
+    double UnigramNatsPerToken) : IDisposable
 {
     /// <summary>The fraction of the text used for training; the rest is validation.</summary>
     public const double TrainFraction = 0.9;
-
-    /// <summary>Reads a UTF-8 text file strictly.</summary>
-    /// <exception cref="TrainingInputException">The file is missing, empty, or not valid UTF-8; the message says which.</exception>
-    public static string ReadText(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' does not exist");
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": cannot read file '{path}': {e.Message}");
-        }
-
-        if (bytes.Length == 0)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is empty");
-        }
-
-        try
-        {
-            var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new TrainingInputException(TrainingOption.DataPath, $": file '{path}' is not valid UTF-8 (invalid byte sequence at byte {e.Index})");
-        }
-    }
 
     /// <summary>
     /// Tokenizes <paramref name="text"/> and splits it: the first 90% of the tokens train, the last 10% validate.
@@ -71,14 +39,34 @@ public sealed record TextData(
         var ids = tok.Encode(text);
         var split = (int)(ids.Length * TrainFraction);
         int[] train = ids[..split], validation = ids[split..];
-        if (validation.Length < context + 1 || train.Length < context + 1)
+        CheckContext(context, ids.Length, train.Length, validation.Length);
+        return new TextData(source, tok, new TokenArray(train), new TokenArray(validation), tokenizer == TokenizerKind.Char ? entropyFloorPerChar : null, Unigram(train, validation, tok.VocabularySize));
+    }
+
+    /// <summary>The prepared corpus as training data (its tokens stay memory-mapped; disposing this disposes <paramref name="corpus"/>).</summary>
+    /// <exception cref="TrainingInputException">The corpus is too short for <paramref name="context"/>.</exception>
+    public static TextData FromPrepared(PreparedCorpus corpus, string source, int context)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var m = corpus.Manifest;
+        CheckContext(context, m.Tokens, m.TrainTokens, m.ValidationTokens);
+        return new TextData(source, corpus.Tokenizer, corpus.Train, corpus.Validation, null, m.UnigramNatsPerToken) { Corpus = corpus };
+    }
+
+    /// <summary>The prepared corpus the tokens are mapped from; null for in-memory data.</summary>
+    public PreparedCorpus? Corpus { get; init; }
+
+    /// <summary>Unmaps a prepared corpus' shards (nothing for in-memory data).</summary>
+    public void Dispose() => Corpus?.Dispose();
+
+    private static void CheckContext(int context, long tokens, long train, long validation)
+    {
+        if (validation < context + 1 || train < context + 1)
         {
             throw new TrainingInputException(
                 TrainingOption.Context,
-                $"{context} is longer than the data allows: {ids.Length} tokens give {train.Length} for training and {validation.Length} for validation, and each needs at least context + 1 = {context + 1}");
+                $"{context} is longer than the data allows: {tokens} tokens give {train} for training and {validation} for validation, and each needs at least context + 1 = {context + 1}");
         }
-
-        return new TextData(source, tok, train, validation, tokenizer == TokenizerKind.Char ? entropyFloorPerChar : null, Unigram(train, validation, tok.VocabularySize));
     }
 
     private static double Unigram(int[] train, int[] validation, int vocabulary)

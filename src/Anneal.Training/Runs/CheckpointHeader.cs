@@ -34,6 +34,13 @@ public sealed record CheckpointHeader
     /// <summary>The char tokenizer's vocabulary in id order, or null for other tokenizers.</summary>
     public string? CharVocabulary { get; init; }
 
+    /// <summary>
+    /// The CRC-64 of the prepared data's <c>manifest.json</c> (<see cref="Data.Prepared.PreparedCorpus.ManifestCrc64"/>),
+    /// or null for the built-in corpus (and checkpoints written before prepared data): a run continued from this
+    /// checkpoint must read data with the same manifest.
+    /// </summary>
+    public string? DataManifestCrc64 { get; init; }
+
     /// <summary>Validation loss of the last evaluation so far.</summary>
     public double? LastValLoss { get; init; }
 

@@ -7,7 +7,7 @@ namespace Anneal.Training.Runs;
 /// <summary>
 /// A run directory, the one place its files are read and written. A run holds:
 /// <list type="bullet">
-/// <item><c>run.json</c>: <see cref="RunManifest"/>, what the run is (options, schedule, model, data).</item>
+/// <item><c>run.json</c>: <see cref="RunManifest"/>, what the run is (options, schedule, model, data, and the prepared corpus it reads).</item>
 /// <item><c>metrics.csv</c>: one <see cref="MetricRow"/> per step of every session (<see cref="ReadHistory"/>).</item>
 /// <item><c>summary.json</c>: <see cref="RunSummary"/>, how it stands, totals over all sessions.</item>
 /// <item><c>checkpoint.bin</c> and <c>checkpoint.prev.bin</c>: the last two checkpoints (<see cref="CheckpointHeader"/>

@@ -40,6 +40,9 @@ public sealed record RunManifest
     /// <summary>The data.</summary>
     public required RunData Data { get; init; }
 
+    /// <summary>The prepared corpus the tokens were read from (a prepared directory, or text's cache entry), or null for the built-in corpus.</summary>
+    public PreparedDataReference? PreparedData { get; init; }
+
     /// <summary>Training tokens per optimizer step.</summary>
     public int TokensPerStep { get; init; }
 
@@ -48,7 +51,7 @@ public sealed record RunManifest
 }
 
 /// <summary>The data of a run.</summary>
-/// <param name="Source">Where the text came from (the built-in corpus and its seed, or the file's full path).</param>
+/// <param name="Source">Where the text came from (the built-in corpus and its seed, the text's full path, or the prepared corpus).</param>
 /// <param name="Tokenizer">The tokenizer.</param>
 /// <param name="VocabularySize">Token ids.</param>
 /// <param name="TrainTokens">Tokens of the training split.</param>
@@ -59,10 +62,16 @@ public sealed record RunData(
     string Source,
     TokenizerKind Tokenizer,
     int VocabularySize,
-    int TrainTokens,
-    int ValidationTokens,
+    long TrainTokens,
+    long ValidationTokens,
     double? EntropyFloorNatsPerToken,
     double UnigramNatsPerToken);
+
+/// <summary>The prepared corpus a run reads (<see cref="Data.Prepared.PreparedCorpus"/>).</summary>
+/// <param name="Directory">Its directory, full path.</param>
+/// <param name="ManifestCrc64">CRC-64 of its <c>manifest.json</c> when the run started (16 hex digits).</param>
+/// <param name="Tokenizer">Its tokenizer.</param>
+public sealed record PreparedDataReference(string Directory, string ManifestCrc64, TokenizerKind Tokenizer);
 
 /// <summary>The checkpoint a run started from (<see cref="Trainer.InitFrom"/>).</summary>
 /// <param name="Checkpoint">The checkpoint file, relative to the run directory when it can be (so the pair can move together).</param>

@@ -23,6 +23,12 @@ internal sealed record SessionPlan(RunDirectory Run, TrainingOptions Options, Ru
 
     public string? CharVocabulary { get; init; }
 
+    /// <summary>The CRC-64 of the prepared data's manifest recorded by the checkpoint continued from (<see cref="CheckpointHeader.DataManifestCrc64"/>), or null.</summary>
+    public string? DataManifestCrc64 { get; init; }
+
+    /// <summary>What names the run whose checkpoint this session continues (its data must be unchanged), or null for fresh weights.</summary>
+    public TrainingOption? Continuing { get; init; }
+
     public DivergenceState? Divergence { get; init; }
 
     /// <summary>The checkpoint of this same run being resumed (its totals and evaluations go on), or null.</summary>
@@ -51,7 +57,8 @@ public static partial class Trainer
         var clock = Stopwatch.StartNew();
 
         // ---- data and model (RunSetup: the same for the experiments)
-        var data = RunSetup.LoadData(options, plan.CharVocabulary);
+        using var data = LoadData(plan);
+        using var prefetch = data.Corpus is not null ? new BatchPrefetch(data.Train, options) : null; // mapped shards: step s+1's windows read during step s
         var floor = data.EntropyFloorNatsPerToken;
         var device = RunSetup.ResolveDevice(options);
         var config = RunSetup.ModelConfig(options, data);
@@ -98,7 +105,8 @@ public static partial class Trainer
             Model = config,
             Parameters = config.ParameterCount,
             ParameterGroups = ["weight matrices (weight decay)", "norms, biases, embeddings (no weight decay)"],
-            Data = new RunData(data.Source, options.Tokenizer, data.Tokenizer.VocabularySize, data.Train.Length, data.Validation.Length, floor, data.UnigramNatsPerToken),
+            Data = new RunData(data.Source, options.Tokenizer, data.Tokenizer.VocabularySize, data.Train.Count, data.Validation.Count, floor, data.UnigramNatsPerToken),
+            PreparedData = data.Corpus is { } prepared ? new PreparedDataReference(prepared.Directory, prepared.ManifestCrc64, prepared.Manifest.Tokenizer) : null,
             TokensPerStep = tokensPerStep,
             InitFrom = plan.Origin,
         }), run, checkpointStep);
@@ -135,6 +143,11 @@ public static partial class Trainer
 
             double[] lrs = [.. scheduler.LastLearningRates];
             var stepClock = Stopwatch.StartNew();
+            if (step + 1 < options.Steps)
+            {
+                prefetch?.Start(step + 1);
+            }
+
             var loss = TrainStep(model, parameters, optimizer, data, options, step, device, l => !rule.Diverges(l));
             if (rule.Diverges(loss))
             {
@@ -248,6 +261,7 @@ public static partial class Trainer
                 Schedule = schedule.Spec,
                 SchedulerState = SchedulerStateJson.Write(scheduler),
                 CharVocabulary = (data.Tokenizer as CharTokenizer)?.Vocabulary,
+                DataManifestCrc64 = data.Corpus?.ManifestCrc64,
                 LastValLoss = lastVal,
                 BestValLoss = bestVal,
                 BestStep = bestStep,
@@ -276,6 +290,19 @@ public static partial class Trainer
             replacedIsHealthy = healthy;
             checkpointStep = next;
             progress.CheckpointSaved(next, latest);
+        }
+    }
+
+    /// <summary>The session's data; a checkpoint's data must be unchanged (an error about the run it continues).</summary>
+    private static TextData LoadData(SessionPlan plan)
+    {
+        try
+        {
+            return RunSetup.LoadData(plan.Options, plan.CharVocabulary, plan.DataManifestCrc64);
+        }
+        catch (TrainingInputException e) when (plan.Continuing is { } continuing)
+        {
+            throw e.About(continuing);
         }
     }
 

@@ -48,7 +48,7 @@ public static partial class Trainer
         double loss = 0;
         for (var micro = 0; micro < options.GradientAccumulation; micro++)
         {
-            var rng = new SplitMix64(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
+            var rng = BatchStream(options, step, micro);
             var (x, y) = Batch(data.Train, options.BatchSize, options.Context, ref rng, device);
             var logits = model.forward(x);
             var microLoss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1));
@@ -70,25 +70,34 @@ public static partial class Trainer
         return loss;
     }
 
-    /// <summary>A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens.</summary>
-    internal static (Tensor X, Tensor Y) Batch(int[] tokens, int batch, int context, ref SplitMix64 rng, Device device)
+    /// <summary>The SplitMix64 stream that places the sequences of micro-batch <paramref name="micro"/> of step <paramref name="step"/>: a function of (seed, step, micro-step) only.</summary>
+    internal static SplitMix64 BatchStream(TrainingOptions options, int step, int micro) =>
+        new(SplitMix64.Mix(SplitMix64.Mix((ulong)options.Seed) + (ulong)((step * (long)options.GradientAccumulation) + micro)));
+
+    /// <summary>
+    /// A batch of <paramref name="batch"/> sequences of <paramref name="context"/> tokens and their next tokens: sequence
+    /// b starts at a position drawn uniformly from 0 .. Count - context - 1, the same for any <see cref="ITokenSource"/>
+    /// holding the same tokens.
+    /// </summary>
+    internal static (Tensor X, Tensor Y) Batch(ITokenSource tokens, int batch, int context, ref SplitMix64 rng, Device device)
     {
         var xs = new long[batch * context];
         var ys = new long[batch * context];
+        Span<int> window = context < 4096 ? stackalloc int[context + 1] : new int[context + 1];
         for (var b = 0; b < batch; b++)
         {
-            var offset = (int)rng.NextInt64(tokens.Length - context);
+            tokens.CopyTo(rng.NextInt64(tokens.Count - context), window);
             for (var t = 0; t < context; t++)
             {
-                xs[(b * context) + t] = tokens[offset + t];
-                ys[(b * context) + t] = tokens[offset + t + 1];
+                xs[(b * context) + t] = window[t];
+                ys[(b * context) + t] = window[t + 1];
             }
         }
 
         return (tensor(xs, [batch, context], device: device), tensor(ys, [batch, context], device: device));
     }
 
-    internal static double Evaluate(Gpt model, int[] validation, TrainingOptions options, Device device)
+    internal static double Evaluate(Gpt model, ITokenSource validation, TrainingOptions options, Device device)
     {
         model.eval();
         using var noGrad = no_grad();

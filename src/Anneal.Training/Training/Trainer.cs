@@ -40,6 +40,8 @@ public sealed record ResumeRequest
 /// <para><b>Determinism.</b> The weights come from <c>torch.manual_seed(seed)</c>; batch b of micro-step m of step s
 /// starts at offsets drawn from a SplitMix64 stream seeded by (seed, s, m), so the data position is just the step and
 /// resuming needs no saved generator. With dropout 0 (the default) nothing else is random.</para>
+/// <para><b>Prepared data</b> is read through memory-mapped shards; while step s computes, a background read faults in
+/// the windows of step s+1 (<see cref="BatchPrefetch"/>), which reads and changes nothing else: the batches are the same.</para>
 /// <para><b>Divergence</b> (<see cref="DivergenceRule"/>): a NaN or exploding loss stops the run before that step is
 /// applied; the last healthy checkpoint is kept and named.</para>
 /// <para><b>One writer.</b> Every entry point holds the run directory's <see cref="RunLock"/> while it works.</para>
@@ -138,6 +140,8 @@ public static partial class Trainer
                 StartStep = header.Step,
                 Tokens = header.Tokens,
                 CharVocabulary = header.CharVocabulary,
+                DataManifestCrc64 = header.DataManifestCrc64,
+                Continuing = TrainingOption.InitFrom,
                 Divergence = header.Divergence,
                 Origin = origin,
                 Warnings = warnings,
@@ -243,6 +247,8 @@ public static partial class Trainer
                 StartStep = start,
                 Tokens = header.Tokens,
                 CharVocabulary = header.CharVocabulary,
+                DataManifestCrc64 = header.DataManifestCrc64,
+                Continuing = TrainingOption.ResumeDirectory,
                 Divergence = header.Divergence,
                 Continues = header,
                 History = history,

@@ -1,9 +1,9 @@
 namespace Anneal.Training;
 
 /// <summary>
-/// What an input problem is about: a <see cref="TrainingOptions"/> property, an LR-sweep or comparison setting, or a
-/// directory given to the trainer. Member names are the API's property names; a command line maps each to its own flag
-/// (or to words where it has none), so the library never names a flag a command lacks.
+/// What an input problem is about: a <see cref="TrainingOptions"/> property, an LR-sweep, comparison or preparation
+/// setting, or a directory given to the trainer or the preparer. Member names are the API's property names; a command
+/// line maps each to its own flag (or to words where it has none), so the library never names a flag a command lacks.
 /// </summary>
 public enum TrainingOption
 {
@@ -117,4 +117,7 @@ public enum TrainingOption
 
     /// <summary>The branching experiment's cooldown share.</summary>
     DecayFraction,
+
+    /// <summary>A prepared corpus' tokens per shard file (<see cref="Data.Prepared.PrepareOptions.ShardTokens"/>).</summary>
+    ShardTokens,
 }

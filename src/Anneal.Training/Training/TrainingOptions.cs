@@ -21,7 +21,7 @@ public sealed record TrainingOptions
     /// <summary>The seed of the weights' initialisation, dropout and batch sampling.</summary>
     public int Seed { get; init; } = 1337;
 
-    /// <summary>A UTF-8 text file to train on; null trains on the built-in <see cref="Data.SyntheticCorpus"/>.</summary>
+    /// <summary>A prepared directory (<c>anneal prepare</c>), or UTF-8 text (a file, folder or glob, prepared once into <see cref="Data.Prepared.PreparedCache"/>) to train on; null trains on the built-in <see cref="Data.SyntheticCorpus"/>.</summary>
     public string? DataPath { get; init; }
 
     /// <summary>The tokenizer.</summary>

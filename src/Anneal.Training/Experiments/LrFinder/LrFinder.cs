@@ -68,7 +68,7 @@ public static class LrFinder
         progress ??= NullProgress.Instance;
         var clock = Stopwatch.StartNew();
 
-        var data = RunSetup.LoadData(options);
+        using var data = RunSetup.LoadData(options);
         var floor = data.EntropyFloorNatsPerToken;
         var device = RunSetup.ResolveDevice(options);
         var config = RunSetup.ModelConfig(options, data);
