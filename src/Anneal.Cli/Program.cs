@@ -81,6 +81,8 @@ internal static class Program
             TrainCommand.Create(context),
             FindLrCommand.Create(context),
             CompareCommand.Create(context),
+            FitCommand.Create(context),
+            PredictCommand.Create(context),
         };
         return root;
     }

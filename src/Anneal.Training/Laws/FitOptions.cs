@@ -1,0 +1,64 @@
+using System.Globalization;
+using Anneal.Training.Data;
+
+namespace Anneal.Training.Laws;
+
+/// <summary>How a law is fitted: which law, which observations, and the parametrization. The defaults are the choices
+/// measured best in docs/reports/law (fit on validation points after a burn-in, warmup area as it was).</summary>
+public sealed record FitOptions
+{
+    /// <summary>The law to fit.</summary>
+    public LawKind Law { get; init; } = LawKind.MultiPower;
+
+    /// <summary>What to fit: validation points or binned training losses (read by whoever builds the curves).</summary>
+    public FitTarget Target { get; init; } = FitTarget.Validation;
+
+    /// <summary>Steps per bin of training losses when <see cref="Target"/> is <see cref="FitTarget.Train"/>.</summary>
+    public int TrainBin { get; init; } = 10;
+
+    /// <summary>Points whose first state is before this many steps are not fitted.</summary>
+    public int BurnIn { get; init; } = 100;
+
+    /// <summary>How the warmup enters the forward area.</summary>
+    public WarmupArea WarmupArea { get; init; } = WarmupArea.Actual;
+
+    /// <summary>The Tissue law's decay factor <c>lambda</c>, or null to fit it.</summary>
+    public double? Lambda { get; init; } = 0.999;
+
+    /// <summary>Huber threshold on the log residuals <c>ln y - ln yhat</c> (1e-3 in both papers).</summary>
+    public double HuberDelta { get; init; } = 1e-3;
+
+    /// <summary>Count learning rates in units of the runs' peak (true) or as they are (false; for measuring the conditioning).</summary>
+    public bool PeakUnits { get; init; } = true;
+
+    /// <summary>Checks the options; every problem in one message.</summary>
+    /// <exception cref="TrainingInputException">A value is out of range.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (BurnIn < 0)
+        {
+            errors.Add($"--burn-in must be >= 0 (was {BurnIn})");
+        }
+
+        if (TrainBin < 1)
+        {
+            errors.Add($"--train-bin must be >= 1 (was {TrainBin})");
+        }
+
+        if (Lambda is { } l && !(l > 0 && l < 1))
+        {
+            errors.Add($"--lambda must be in (0, 1) or 'fit' (was {l.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (!(HuberDelta > 0) || !double.IsFinite(HuberDelta))
+        {
+            errors.Add($"--huber must be a finite number > 0 (was {HuberDelta.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new TrainingInputException(string.Join("; ", errors));
+        }
+    }
+}
