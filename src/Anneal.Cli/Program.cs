@@ -83,6 +83,7 @@ internal static class Program
             CompareCommand.Create(context),
             FitCommand.Create(context),
             PredictCommand.Create(context),
+            OptimizeCommand.Create(context),
         };
         return root;
     }

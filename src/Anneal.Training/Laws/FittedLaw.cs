@@ -130,16 +130,18 @@ public sealed record FittedLaw
     {
         ArgumentNullException.ThrowIfNull(learningRates);
         var warnings = new List<string>();
-        var u = learningRates.Select(lr => lr / PeakLr).ToArray();
+        // The warmup's shape is compared in fractions of each one's own peak: a higher peak is its own warning.
+        var max = learningRates.Max();
+        var u = learningRates.Select(lr => max > 0 ? lr / max : 0).ToArray();
         var w = WarmupSteps;
-        var sameWarmup = u.Length > w && Enumerable.Range(0, w + 1).All(i => Math.Abs(u[i] - Warmup[i]) <= 1e-6 * Math.Max(1, Warmup[i]));
-        var peakIndex = Array.IndexOf(u, u.Max());
+        var fittedPeak = Warmup[w];
+        var sameWarmup = u.Length > w && Enumerable.Range(0, w + 1).All(i => Math.Abs(u[i] - Warmup[i] / fittedPeak) <= 1e-6);
+        var peakIndex = Array.IndexOf(u, 1.0);
         if (!sameWarmup || peakIndex != w)
         {
             warnings.Add($"its warmup ({DescribeWarmup(u)}) is not the fitted runs' ({DescribeWarmup(Warmup)}): the law was fitted on that warmup only");
         }
 
-        var max = learningRates.Max();
         if (max > PeakLr * (1 + 1e-9))
         {
             warnings.Add($"its peak learning rate {F(max)} is above the fitted runs' peak {F(PeakLr)}: the law was fitted at or below that peak");

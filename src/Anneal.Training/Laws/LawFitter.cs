@@ -7,7 +7,7 @@ namespace Anneal.Training.Laws;
 /// <summary>
 /// Fits a <see cref="LossLaw"/> to loss curves as both papers do: minimize the Huber loss of the log residuals
 /// <c>ln y - ln yhat</c> over every fitted point of every curve, by BFGS (MathNet.Numerics) from a grid of starting
-/// points, keeping the best. Positive parameters are fitted as logarithms (the Tissue law's <c>lambda</c> as a logit),
+/// points (a short search from each, then the best few to convergence), keeping the best. Positive parameters are fitted as logarithms (the Tissue law's <c>lambda</c> as a logit),
 /// so the search is unconstrained; learning rates are counted in units of the runs' peak (<see cref="LrSums"/>).
 /// </summary>
 public static class LawFitter
@@ -44,11 +44,19 @@ public static class LawFitter
             throw new TrainingInputException($"no point to fit: every observation is before the burn-in of {options.BurnIn} steps; lower --burn-in");
         }
 
+        // Every start gets a short search; the most promising few are searched to convergence.
         var map = new ParameterMap(options.Law, options.Lambda);
+        var scouted = Starts(options.Law, options.Lambda, problem)
+            .Select(start => Minimize(problem, map, map.ToFree(start), ScoutIterations))
+            .Select(z => (Value: problem.Objective(map, z, null), Z: z))
+            .Where(r => double.IsFinite(r.Value))
+            .OrderBy(r => r.Value)
+            .Take(Finalists)
+            .ToList();
         var best = (Value: double.PositiveInfinity, Z: (double[]?)null);
-        foreach (var start in Starts(options.Law, options.Lambda, problem))
+        foreach (var (_, start) in scouted)
         {
-            var z = Minimize(problem, map, map.ToFree(start));
+            var z = Minimize(problem, map, start, FinalIterations);
             var value = problem.Objective(map, z, null);
             if (value < best.Value)
             {
@@ -78,7 +86,16 @@ public static class LawFitter
         };
     }
 
-    private static double[] Minimize(FitProblem problem, ParameterMap map, double[] start)
+    /// <summary>BFGS iterations of the first, short search from every start.</summary>
+    private const int ScoutIterations = 60;
+
+    /// <summary>Starts searched to convergence.</summary>
+    private const int Finalists = 4;
+
+    /// <summary>BFGS iterations of a search to convergence.</summary>
+    private const int FinalIterations = 1000;
+
+    private static double[] Minimize(FitProblem problem, ParameterMap map, double[] start, int iterations)
     {
         var tracked = (Value: double.PositiveInfinity, Z: start);
         var objective = ObjectiveFunction.Gradient(v =>
@@ -95,7 +112,7 @@ public static class LawFitter
         });
         try
         {
-            var minimizer = new BfgsMinimizer(1e-9, 1e-12, 1e-14, 400);
+            var minimizer = new BfgsMinimizer(1e-9, 1e-12, 1e-14, iterations);
             minimizer.FindMinimum(objective, Vector<double>.Build.DenseOfArray(start));
         }
         catch (Exception e) when (e is MaximumIterationsException or InnerOptimizationException or ArgumentException or MathNet.Numerics.NonConvergenceException or OptimizationException)

@@ -73,8 +73,9 @@ public sealed record MultiPowerLaw(double L0, double A, double Alpha, double B, 
             ug[j] = Math.Pow(Math.Max(sums.Rate(t), RateFloor), -Gamma);
             var x = ug[j] * tail;
             var z = 1 + C * x;
-            var zb = Math.Pow(z, -Beta);
-            g[j] = 1 - zb;
+            var logZ = LogOnePlus(C * x);
+            var zb = Math.Exp(-Beta * logZ);
+            g[j] = OneMinusExp(Beta * logZ);
             h[j] = Beta * C * zb / z;
             drop += (sums.Rate(t - 1) - sums.Rate(t)) * g[j];
         }
@@ -95,6 +96,16 @@ public sealed record MultiPowerLaw(double L0, double A, double Alpha, double B, 
 
         return loss;
     }
+
+    /// <summary><c>ln(1 + x)</c>, accurate for small <c>x</c>.</summary>
+    internal static double LogOnePlus(double x) => Math.Abs(x) < 1e-4 ? x * (1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x))) : Math.Log(1 + x);
+
+    /// <summary>
+    /// <c>1 - e^-y</c>, accurate for small <c>y</c>: <c>G = 1 - (Cx + 1)^-beta</c> as <c>1 - e^(-beta ln(1 + Cx))</c>
+    /// loses every digit to cancellation when beta is tiny (fits drift towards beta -> 0 with B*beta fixed, the law's
+    /// logarithmic limit), which shows as a staircase in the fitted curves.
+    /// </summary>
+    internal static double OneMinusExp(double y) => Math.Abs(y) < 1e-5 ? y * (1 - y * (0.5 - y / 6)) : 1 - Math.Exp(-y);
 
     private sealed class Evaluator : ICurveEvaluator
     {
@@ -140,10 +151,10 @@ public sealed record MultiPowerLaw(double L0, double A, double Alpha, double B, 
 
                 var x = _ug[j] * sk;
                 var z = 1 + l.C * x;
-                var logZ = Math.Log(z);
+                var logZ = LogOnePlus(l.C * x);
                 var zb = Math.Exp(-l.Beta * logZ);
                 var d = _drop[j];
-                sumG += d * (1 - zb);
+                sumG += d * OneMinusExp(l.Beta * logZ);
                 if (wantGradient)
                 {
                     var dz = l.Beta * zb / z;
