@@ -35,10 +35,11 @@ internal static class FitCommand
         var warmup = new Option<string>("--warmup-area") { HelpName = "actual|peak", Description = $"Count the warmup in S1 as it was, or at the peak LR (Tissue et al.) [default: {LawNames.Of(d.WarmupArea)}]." };
         var lambda = new Option<string>("--lambda") { HelpName = "X|fit", Description = $"The Tissue law's decay factor, fixed or fitted [default: {TrainCommand.Show(d.Lambda!.Value)}]." };
         var huber = TrainCommand.Double("--huber", "DELTA", $"Huber threshold on log residuals [default: {TrainCommand.Show(d.HuberDelta)}].");
+        var fix = new Option<string>("--fix") { HelpName = "NAME=VALUE,...", Description = "Hold parameters at a value instead of fitting them (e.g. beta=0.6,gamma=0.6)." };
         var rawUnits = new Option<bool>("--raw-lr-units") { Description = "Count learning rates as they are instead of in units of the runs' peak (worse conditioned; for comparison)." };
         var command = new Command("fit", "Fit a loss law to finished runs: prints the parameters and the fit error per run; writes law.json and a plot.")
         {
-            runs, law, output, plot, target, trainBin, burnIn, warmup, lambda, huber, rawUnits,
+            runs, law, output, plot, target, trainBin, burnIn, warmup, lambda, fix, huber, rawUnits,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +53,7 @@ internal static class FitCommand
                 Lambda = parse.GetValue(lambda) is { } l ? ParseLambda(l) : d.Lambda,
                 HuberDelta = parse.GetValue(huber) ?? d.HuberDelta,
                 PeakUnits = !parse.GetValue(rawUnits),
+                Fixed = parse.GetValue(fix) is { } f ? ParseFixed(f) : d.Fixed,
             };
             var plotPath = parse.GetValue(plot);
             if (plotPath is not null && !PlotRenderer.IsSupported(plotPath))
@@ -108,7 +110,7 @@ internal static class FitCommand
             ? "  L(n) = L0 + A*S1(n)^-alpha - B*sum_k (u_(k-1) - u_k)*(1 - (C*u_k^-gamma*S_k(n) + 1)^-beta)"
             : "  L(n) = L0 + A*S1(n)^-alpha - C*S2(n), S2 = sum of m_i, m_i = lambda*m_(i-1) + (u_(i-1) - u_i)");
         var values = law.Law.ToVector();
-        context.Out.WriteLine("  " + string.Join(", ", law.Law.ParameterNames.Select((n, i) => $"{n} = {values[i].ToString("G5", CultureInfo.InvariantCulture)}")));
+        context.Out.WriteLine("  " + string.Join(", ", law.Law.ParameterNames.Select((n, i) => $"{n} = {values[i].ToString("G5", CultureInfo.InvariantCulture)}{(o.Fixed.ContainsKey(n) ? " (fixed)" : "")}")));
         var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
         string[] header = ["run", "steps", "peak lr", "warmup", "points", "mean err", "max err", "final observed", "final fitted"];
         foreach (var (name, i) in header.Select((h, i) => (h, i)))
@@ -132,6 +134,23 @@ internal static class FitCommand
 
     internal static T Parse<T>(string? text, string option, Func<string, T?> parse, T fallback, string allowed) where T : struct =>
         text is null ? fallback : parse(text) ?? throw new UsageException($"{option} must be {allowed} (was '{text}')");
+
+    private static Dictionary<string, double> ParseFixed(string text)
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var item in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                throw new UsageException($"--fix takes NAME=VALUE pairs separated by commas, e.g. beta=0.6,gamma=0.6 (was '{item}')");
+            }
+
+            result[parts[0]] = v;
+        }
+
+        return result;
+    }
 
     private static double? ParseLambda(string text)
     {

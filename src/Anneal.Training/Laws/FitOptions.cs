@@ -25,6 +25,9 @@ public sealed record FitOptions
     /// <summary>The Tissue law's decay factor <c>lambda</c>, or null to fit it.</summary>
     public double? Lambda { get; init; } = 0.999;
 
+    /// <summary>Parameters held at a value instead of fitted, by name (<c>beta</c>, <c>gamma</c>, ...).</summary>
+    public IReadOnlyDictionary<string, double> Fixed { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Huber threshold on the log residuals <c>ln y - ln yhat</c> (1e-3 in both papers).</summary>
     public double HuberDelta { get; init; } = 1e-3;
 
@@ -49,6 +52,19 @@ public sealed record FitOptions
         if (Lambda is { } l && !(l > 0 && l < 1))
         {
             errors.Add($"--lambda must be in (0, 1) or 'fit' (was {l.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        var names = LossLaw.NamesOf(Law);
+        foreach (var (name, value) in Fixed)
+        {
+            if (!names.Contains(name))
+            {
+                errors.Add($"--fix: the {LawNames.Of(Law)} law has no parameter '{name}' (it has {string.Join(", ", names)})");
+            }
+            else if (!double.IsFinite(value) || (name != "L0" && !(value > 0)) || (name == "lambda" && !(value < 1)))
+            {
+                errors.Add($"--fix: {name} must be {(name == "L0" ? "a finite number" : name == "lambda" ? "in (0, 1)" : "> 0")} (was {value.ToString(CultureInfo.InvariantCulture)})");
+            }
         }
 
         if (!(HuberDelta > 0) || !double.IsFinite(HuberDelta))

@@ -121,13 +121,10 @@ internal sealed class FitProblem
         var norm = PointCount * _delta;
         if (gradient is not null)
         {
-            for (var i = 0; i < gradient.Length; i++)
+            map.Chain(theta, dTheta, gradient, 1 / norm);
+            if (gradient.Any(g => !double.IsFinite(g)))
             {
-                gradient[i] = dTheta[i] * map.Slope(theta, i) / norm;
-                if (!double.IsFinite(gradient[i]))
-                {
-                    return Invalid(gradient);
-                }
+                return Invalid(gradient);
             }
         }
 

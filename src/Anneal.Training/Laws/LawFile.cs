@@ -48,6 +48,7 @@ public static class LawFile
                 ["train_bin"] = o.TrainBin,
                 ["burn_in"] = o.BurnIn,
                 ["lambda"] = o.Lambda is { } l ? JsonValue.Create(l) : JsonValue.Create("fit"),
+                ["fixed"] = new JsonObject([.. o.Fixed.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))]),
                 ["huber_delta"] = o.HuberDelta,
                 ["peak_units"] = o.PeakUnits,
                 ["objective"] = law.Objective,
@@ -127,6 +128,7 @@ public static class LawFile
                 BurnIn = (int)Number(fit["burn_in"], "fit.burn_in", source),
                 Lambda = lambda,
                 HuberDelta = Number(fit["huber_delta"], "fit.huber_delta", source),
+                Fixed = (fit["fixed"] as JsonObject ?? []).ToDictionary(f => f.Key, f => Number(f.Value, $"fit.fixed.{f.Key}", source)),
                 PeakUnits = (bool?)fit["peak_units"] ?? true,
             };
             var area = LawNames.ParseWarmupArea((string?)root["warmup_area"] ?? "") ?? throw new TrainingInputException($"{source}: warmup_area must be actual or peak");

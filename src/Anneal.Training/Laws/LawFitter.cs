@@ -45,9 +45,9 @@ public static class LawFitter
         }
 
         // Every start gets a short search; the most promising few are searched to convergence.
-        var map = new ParameterMap(options.Law, options.Lambda);
+        var map = new ParameterMap(options.Law, options);
         var scouted = Starts(options.Law, options.Lambda, problem)
-            .Select(start => Minimize(problem, map, map.ToFree(start), ScoutIterations))
+            .Select(start => Minimize(problem, map, map.ToFree(map.WithFixed(start)), ScoutIterations))
             .Select(z => (Value: problem.Objective(map, z, null), Z: z))
             .Where(r => double.IsFinite(r.Value))
             .OrderBy(r => r.Value)
@@ -157,42 +157,71 @@ public static class LawFitter
         }
     }
 
-    /// <summary>From the law's parameters to the free variables the search moves (logs, a logit) and back.</summary>
-    internal sealed class ParameterMap(LawKind kind, double? fixedLambda)
+    /// <summary>
+    /// From the law's parameters to the free variables the search moves and back: L0 as it is, the Tissue law's lambda
+    /// as a logit, every other parameter as a logarithm; fixed parameters (<see cref="FitOptions.Fixed"/>, the Tissue
+    /// law's <see cref="FitOptions.Lambda"/>) are not searched.
+    /// </summary>
+    internal sealed class ParameterMap
     {
-        internal LawKind Kind { get; } = kind;
+        private readonly int[] _free;
+        private readonly double?[] _fixed;
 
-        internal int Count => Kind == LawKind.MultiPower ? 7 : fixedLambda is null ? 5 : 4;
-
-        internal double[] ToFree(double[] theta)
+        internal ParameterMap(LawKind kind, FitOptions options)
         {
-            var z = new double[Count];
-            z[0] = theta[0];
-            for (var i = 1; i < Count; i++)
+            Kind = kind;
+            var names = LossLaw.NamesOf(kind);
+            _fixed = new double?[names.Count];
+            for (var i = 0; i < names.Count; i++)
             {
-                z[i] = Kind == LawKind.Tissue && i == 4 ? Math.Log(theta[4] / (1 - theta[4])) : Math.Log(theta[i]);
+                if (options.Fixed.TryGetValue(names[i], out var v))
+                {
+                    _fixed[i] = v;
+                }
             }
 
-            return z;
+            if (kind == LawKind.Tissue && options.Lambda is { } lambda)
+            {
+                _fixed[4] = lambda;
+            }
+
+            _free = [.. Enumerable.Range(0, names.Count).Where(i => _fixed[i] is null)];
         }
+
+        internal LawKind Kind { get; }
+
+        internal int Count => _free.Length;
+
+        /// <summary><paramref name="theta"/> with the fixed parameters set.</summary>
+        internal double[] WithFixed(double[] theta) => [.. theta.Select((t, i) => _fixed[i] ?? t)];
+
+        internal double[] ToFree(double[] theta) => [.. _free.Select(i => IsLogit(i) ? Math.Log(theta[i] / (1 - theta[i])) : i == 0 ? theta[0] : Math.Log(theta[i]))];
 
         internal double[] ToTheta(double[] z)
         {
-            var theta = new double[Kind == LawKind.MultiPower ? 7 : 5];
-            theta[0] = z[0];
-            for (var i = 1; i < theta.Length; i++)
+            var theta = _fixed.Select(f => f ?? 0).ToArray();
+            for (var j = 0; j < _free.Length; j++)
             {
-                theta[i] = Kind == LawKind.Tissue && i == 4
-                    ? fixedLambda ?? 1 / (1 + Math.Exp(-z[4]))
-                    : Math.Exp(z[i]);
+                var i = _free[j];
+                theta[i] = IsLogit(i) ? 1 / (1 + Math.Exp(-z[j])) : i == 0 ? z[j] : Math.Exp(z[j]);
             }
 
             return theta;
         }
 
-        /// <summary><c>d theta_i / d z_i</c>.</summary>
-        internal double Slope(double[] theta, int i) => i == 0 ? 1 : Kind == LawKind.Tissue && i == 4 ? theta[4] * (1 - theta[4]) : theta[i];
+        /// <summary>The free variables' gradient from the parameters' gradient <paramref name="dTheta"/>.</summary>
+        internal void Chain(double[] theta, double[] dTheta, double[] gradient, double scale)
+        {
+            for (var j = 0; j < _free.Length; j++)
+            {
+                var i = _free[j];
+                var slope = i == 0 ? 1 : IsLogit(i) ? theta[i] * (1 - theta[i]) : theta[i];
+                gradient[j] = dTheta[i] * slope * scale;
+            }
+        }
 
         internal LossLaw ToLaw(double[] z) => LossLaw.FromVector(Kind, ToTheta(z));
+
+        private bool IsLogit(int i) => Kind == LawKind.Tissue && i == 4;
     }
 }
