@@ -71,14 +71,7 @@ internal static class FitCommand
         try
         {
             var runs = directories.Select(TrainedRuns.Read).ToList();
-            TrainedRuns.CheckSameSetup(runs);
-            var fitted = LawFitter.Fit([.. runs.Select(r => r.ToCurve(options))], options);
-            fitted = fitted with
-            {
-                Sources = [.. fitted.Sources.Zip(runs, (s, r) => s with { Seed = r.Seed })],
-                TokensPerStep = runs[0].TokensPerStep,
-                TrainingOptions = runs[0].Options,
-            };
+            var fitted = LawFitter.Fit(runs, options);
             var files = new OutputFiles();
             files.Add("--out", output, LawFile.Write(fitted));
             if (plotPath is not null)

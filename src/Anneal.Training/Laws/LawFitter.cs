@@ -12,6 +12,27 @@ namespace Anneal.Training.Laws;
 /// </summary>
 public static class LawFitter
 {
+    /// <summary>
+    /// Fits <c>options.Law</c> to finished runs of one model, data and optimizer (refused otherwise, naming the
+    /// difference), on their validation points or binned training losses as <paramref name="options"/> says; the law
+    /// keeps the runs' seeds, tokens per step and training options. What <c>anneal fit</c> does, and what a comparison
+    /// calls to fit on some of its runs: <c>LawFitter.Fit([constant, cosine], options).Predict(name, schedule, steps).Final</c>.
+    /// </summary>
+    /// <exception cref="TrainingInputException">The runs differ in model, data or optimizer, or the fit has nothing to fit.</exception>
+    public static FittedLaw Fit(IReadOnlyList<TrainedRun> runs, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(options);
+        TrainedRuns.CheckSameSetup(runs);
+        var fitted = Fit([.. runs.Select(r => r.ToCurve(options))], options);
+        return fitted with
+        {
+            Sources = [.. fitted.Sources.Zip(runs, (s, r) => s with { Seed = r.Seed })],
+            TokensPerStep = runs.Count > 0 ? runs[0].TokensPerStep : 0,
+            TrainingOptions = runs.Count > 0 ? runs[0].Options : null,
+        };
+    }
+
     /// <summary>Fits <c>options.Law</c> to <paramref name="curves"/>.</summary>
     /// <exception cref="TrainingInputException">No curve, no point left after the burn-in, or an invalid option or curve.</exception>
     public static FittedLaw Fit(IReadOnlyList<LossCurve> curves, FitOptions options)
