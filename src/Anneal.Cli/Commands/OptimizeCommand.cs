@@ -14,7 +14,7 @@ namespace Anneal.Cli.Commands;
 /// <summary>
 /// <c>anneal optimize LAW.json</c>: searches the non-increasing schedule after the fitted warmup, capped at the fitted
 /// peak, that a law predicts to end lowest (<see cref="ScheduleOptimizer"/>); writes <c>schedule.json</c> (a
-/// <c>piecewise_linear</c> spec any command reads), <c>optimize.png</c> against the presets and <c>optimize.json</c>
+/// <c>piecewise_linear</c> spec any command reads, or a <c>warmup_stable_decay</c> one with <c>--family wsd</c>), <c>optimize.png</c> against the presets and <c>optimize.json</c>
 /// with the predicted gain. <c>--verify</c> trains it and the best preset with the same seeds and reports predicted
 /// against trained loss.
 /// </summary>
@@ -28,12 +28,13 @@ internal static class OptimizeCommand
         var steps = TrainCommand.Int("--steps", "N", "Steps of the schedule [default: the fitted runs' steps].");
         var knots = TrainCommand.Int("--knots", "K", "Knots of the searched schedule after the warmup [default: one per 10 steps, 8 to 80].");
         var output = new Option<string>("--out") { HelpName = "DIR", Description = $"Where to write schedule.json, optimize.png, optimize.json (and the verification runs) [default: {DefaultOut}]." };
+        var family = new Option<string>("--family") { HelpName = "free|wsd", Description = "Search any non-increasing schedule (free), or warmup-stable-decay cooldowns of any length, linear, 1-sqrt or cosine (wsd) [default: free]." };
         var verify = new Option<bool>("--verify") { Description = "Train the optimized schedule and the best preset like the law's runs, at each seed, and compare with the predictions." };
         var seeds = TrainCommand.Int("--seeds", "N", "Seeds per schedule with --verify (at least 3 for intervals) [default: 3].");
         var seed = TrainCommand.Int("--seed", "N", "First seed with --verify [default: the law's runs' seed].");
         var command = new Command("optimize", "Search the schedule a fitted law predicts to end lowest (non-increasing after the fitted warmup, capped at the fitted peak); write it as schedule.json with its plot and predicted gain; --verify trains it.")
         {
-            law, steps, knots, output, verify, seeds, seed,
+            law, steps, knots, family, output, verify, seeds, seed,
         };
         command.SetAction(parse =>
         {
@@ -48,8 +49,19 @@ internal static class OptimizeCommand
                 throw new UsageException("--seeds and --seed need --verify");
             }
 
-            return Execute(context, parse.GetValue(law)!, parse.GetValue(steps), parse.GetValue(knots), parse.GetValue(output) ?? DefaultOut,
-                parse.GetValue(verify), seedCount, parse.GetValue(seed));
+            var familyValue = parse.GetValue(family) ?? "free";
+            if (familyValue is not ("free" or "wsd"))
+            {
+                throw new UsageException($"--family must be free or wsd (was '{familyValue}')");
+            }
+
+            if (familyValue == "wsd" && parse.GetResult(knots) is not null)
+            {
+                throw new UsageException("--knots applies to --family free only");
+            }
+
+            return Execute(context, parse.GetValue(law)!, parse.GetValue(steps), parse.GetValue(knots), familyValue == "wsd" ? ScheduleFamily.Wsd : ScheduleFamily.Free,
+                parse.GetValue(output) ?? DefaultOut, parse.GetValue(verify), seedCount, parse.GetValue(seed));
         });
         return command;
     }
@@ -73,13 +85,13 @@ internal static class OptimizeCommand
         ];
     }
 
-    private static int Execute(CliContext context, string lawPath, int? stepsOption, int? knots, string directory, bool verify, int seedCount, int? firstSeed)
+    private static int Execute(CliContext context, string lawPath, int? stepsOption, int? knots, ScheduleFamily family, string directory, bool verify, int seedCount, int? firstSeed)
     {
         try
         {
             var law = LawFile.Load(lawPath);
             var steps = stepsOption ?? law.FittedSteps;
-            var optimized = ScheduleOptimizer.Optimize(law, steps, knots);
+            var optimized = family == ScheduleFamily.Wsd ? ScheduleOptimizer.OptimizeWsd(law, steps) : ScheduleOptimizer.Optimize(law, steps, knots);
             var spec = ScheduleSpec.Write(optimized.Schedule);
             var presets = Presets(law.WarmupSteps, steps)
                 .Select(p => law.Predict(p.Name, ScheduleSpec.Parse(p.Spec), steps))
@@ -89,6 +101,12 @@ internal static class OptimizeCommand
             foreach (var w in mine.Warnings.Where(w => !w.Contains("warmup", StringComparison.Ordinal)))
             {
                 context.Error.WriteLine($"warning: optimized: {w}");
+            }
+
+            if (optimized.StepsNearZero(law.PeakLr) is var still && still > 0.1 * (steps - law.WarmupSteps))
+            {
+                context.Error.WriteLine($"warning: optimized: it holds the learning rate below 1% of the peak for {still} steps before the end, where training stands nearly still; " +
+                                        $"the {LawNames.Of(law.Law.Kind)} law {(law.Law.Kind == LawKind.Tissue ? "credits annealing per step even at a rate of 0" : "may be extrapolating")}: try --family wsd");
             }
 
             Directory.CreateDirectory(directory);
@@ -123,7 +141,10 @@ internal static class OptimizeCommand
             }
 
             TableRenderer.CreateConsole(context).Write(table);
-            o.WriteLine($"optimized schedule ({optimized.Schedule.Steps.Count} knots, non-increasing after the {law.WarmupSteps}-step warmup, at most the peak {FitCommand.Short(law.PeakLr)}): " +
+            var what = optimized.Schedule is PiecewiseLinear pl
+                ? $"{pl.Steps.Count} knots, non-increasing after the {law.WarmupSteps}-step warmup, at most the peak {FitCommand.Short(law.PeakLr)}"
+                : $"warmup-stable-decay: {Describe(optimized.Schedule)}";
+            o.WriteLine($"optimized schedule ({what}): " +
                         $"predicted final validation loss {FitCommand.F4(mine.Final)}, {FitCommand.F4(best.Final - mine.Final)} ({FitCommand.Percent((best.Final - mine.Final) / best.Final)}) below the best preset, {best.Name} ({FitCommand.F4(best.Final)})");
             o.WriteLine($"wrote schedule.json, optimize.png and optimize.json in {directory}; train it with: anneal train --schedule {schedulePath} --lr {FitCommand.Short(law.PeakLr)} --steps {steps}");
             if (!verify)
@@ -185,6 +206,10 @@ internal static class OptimizeCommand
         context.Out.WriteLine($"wrote verify.csv in {directory}");
         return 0;
     }
+
+    private static string Describe(Schedule schedule) => schedule is WarmupStableDecay wsd
+        ? $"{wsd.NumDecaySteps}-step {Ramp.ShapeName(wsd.DecayType)} cooldown after {wsd.NumWarmupSteps + wsd.NumStableSteps} steps"
+        : schedule.TypeName;
 
     private static string Signed(double v) => (v >= 0 ? "+" : "") + v.ToString("F4", CultureInfo.InvariantCulture);
 

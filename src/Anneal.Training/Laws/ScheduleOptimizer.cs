@@ -4,11 +4,30 @@ using MathNet.Numerics.Optimization;
 
 namespace Anneal.Training.Laws;
 
-/// <summary>A schedule searched by <see cref="ScheduleOptimizer"/>, as knots and as learning rates.</summary>
-/// <param name="Schedule">The schedule: a <see cref="PiecewiseLinear"/> of factors of the fitted peak learning rate.</param>
+/// <summary>The shapes <see cref="ScheduleOptimizer"/> searches.</summary>
+public enum ScheduleFamily
+{
+    /// <summary>Any non-increasing schedule after the warmup, capped at the peak (piecewise linear between knots).</summary>
+    Free,
+
+    /// <summary>
+    /// Warmup-stable-decay: the peak held, then a cooldown to 0 at the last step over any number of steps, shaped
+    /// linear, 1-sqrt or cosine. The family of the best schedules in the literature (Hägele et al. 2024; Luo et al. 2025's
+    /// optimized schedule is of this form), and one that never holds the rate at 0 before the end, where a law that credits
+    /// annealing per step (Tissue et al.'s) promises gains that training at a rate of 0 cannot make.
+    /// </summary>
+    Wsd,
+}
+
+/// <summary>A schedule searched by <see cref="ScheduleOptimizer"/>, as a spec and as learning rates.</summary>
+/// <param name="Schedule">The schedule, of factors of the fitted peak learning rate: a <see cref="PiecewiseLinear"/> (free family) or a <see cref="WarmupStableDecay"/>.</param>
 /// <param name="LearningRates">Its learning rate at every step (absolute).</param>
 /// <param name="PredictedFinal">The law's final loss for it.</param>
-public sealed record OptimizedSchedule(PiecewiseLinear Schedule, IReadOnlyList<double> LearningRates, double PredictedFinal);
+public sealed record OptimizedSchedule(Schedule Schedule, IReadOnlyList<double> LearningRates, double PredictedFinal)
+{
+    /// <summary>Steps after the warmup spent below 1% of the peak before the last step: training that stands nearly still.</summary>
+    public int StepsNearZero(double peakLr) => LearningRates.Take(LearningRates.Count - 1).Count(lr => lr < 0.01 * peakLr) - LearningRates.TakeWhile(lr => lr < 0.01 * peakLr).Count();
+}
 
 /// <summary>
 /// Searches the schedule of <c>N</c> steps with the lowest final loss a fitted law predicts, among schedules that keep the
@@ -23,6 +42,44 @@ public static class ScheduleOptimizer
 {
     /// <summary>Knots after the warmup when none are asked for: about one every 10 steps, between 8 and 80.</summary>
     public static int DefaultKnots(int steps, int warmup) => Math.Clamp((steps - warmup) / 10, 8, 80);
+
+    /// <summary>
+    /// The warmup-stable-decay schedule of <paramref name="steps"/> steps with the lowest predicted final loss: every
+    /// cooldown length from 1 step to all steps after the warmup, each of the shapes linear, 1-sqrt and cosine (an
+    /// exhaustive search: one law evaluation each).
+    /// </summary>
+    /// <exception cref="TrainingInputException">The fitted warmup is not linear from 0 (a warmup_stable_decay spec cannot hold it), or too few steps.</exception>
+    public static OptimizedSchedule OptimizeWsd(FittedLaw law, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(law);
+        var w = law.WarmupSteps;
+        if (steps < w + 3)
+        {
+            throw new TrainingInputException($"--steps must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
+        }
+
+        if (Enumerable.Range(0, w + 1).Any(i => Math.Abs(law.Warmup[i] - law.Warmup[w] * i / Math.Max(1, w)) > 1e-9))
+        {
+            throw new TrainingInputException("--family wsd needs the fitted runs' warmup to be linear from 0 (warmup_stable_decay's); use --family free");
+        }
+
+        var best = (Value: double.PositiveInfinity, Schedule: (Schedule?)null, Rates: (double[]?)null);
+        foreach (var shape in new[] { RampShape.Linear, RampShape.OneMinusSqrt, RampShape.Cosine })
+        {
+            for (var decay = 1; decay <= steps - w; decay++)
+            {
+                var schedule = new WarmupStableDecay(w, decay, steps, decayType: shape);
+                var rates = ScheduleRates.Of(schedule, steps, law.PeakLr, 0);
+                var value = law.Final(rates);
+                if (value < best.Value)
+                {
+                    best = (value, schedule, rates);
+                }
+            }
+        }
+
+        return new OptimizedSchedule(best.Schedule!, best.Rates!, best.Value);
+    }
 
     /// <summary>The schedule of <paramref name="steps"/> steps that minimizes <paramref name="law"/>'s predicted final loss.</summary>
     /// <exception cref="TrainingInputException">Fewer steps than the warmup plus two, or fewer than 2 knots.</exception>
