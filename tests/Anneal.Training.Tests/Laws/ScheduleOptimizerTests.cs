@@ -61,6 +61,40 @@ public sealed class ScheduleOptimizerTests
         Assert.Empty(law.Warnings(rates));
     }
 
+    [Theory]
+    [MemberData(nameof(Laws))]
+    public void Wsd_family_search_finds_the_best_cooldown_of_every_length_and_shape(string name)
+    {
+        var law = Law(Of(name));
+        var result = ScheduleOptimizer.OptimizeWsd(law, 200);
+        var wsd = Assert.IsType<WarmupStableDecay>(result.Schedule);
+        Assert.Equal(10, wsd.NumWarmupSteps);
+        Assert.Equal(200, wsd.NumWarmupSteps + wsd.NumStableSteps + wsd.NumDecaySteps);
+        for (var t = 0; t < 200; t++)
+        {
+            Assert.Equal(wsd.LearningRate(t, Peak), result.LearningRates[t], 15);
+        }
+
+        Assert.Equal(law.Final(result.LearningRates), result.PredictedFinal, 12);
+        foreach (var shape in new[] { RampShape.Linear, RampShape.OneMinusSqrt, RampShape.Cosine })
+        {
+            foreach (var decay in new[] { 1, 20, 40, 95, 190 })
+            {
+                var other = new WarmupStableDecay(10, decay, 200, decayType: shape);
+                var rates = Enumerable.Range(0, 200).Select(t => other.LearningRate(t, Peak)).ToArray();
+                Assert.True(result.PredictedFinal <= law.Final(rates) + 1e-15, $"{shape} over {decay} steps");
+            }
+        }
+    }
+
+    [Fact]
+    public void Steps_near_zero_count_the_rate_parked_below_one_percent_before_the_last_step()
+    {
+        double[] rates = [0, 0.001, 0.002, 0.002, 0.001, 1e-6, 0, 0, 1e-7];
+        var schedule = new PiecewiseLinear([0], [1]);
+        Assert.Equal(3, new OptimizedSchedule(schedule, rates, 0).StepsNearZero(0.002)); // steps 5, 6, 7; not the warmup's step 0, not the last
+    }
+
     [Fact]
     public void Optimizer_refuses_a_budget_shorter_than_the_warmup()
     {
