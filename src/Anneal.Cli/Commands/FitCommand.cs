@@ -105,7 +105,7 @@ internal static class FitCommand
         var values = law.Law.ToVector();
         context.Out.WriteLine("  " + string.Join(", ", law.Law.ParameterNames.Select((n, i) => $"{n} = {values[i].ToString("G5", CultureInfo.InvariantCulture)}{(o.Fixed.ContainsKey(n) ? " (fixed)" : "")}")));
         var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
-        string[] header = ["run", "steps", "peak lr", "warmup", "points", "mean err", "max err", "final observed", "final fitted"];
+        string[] header = ["run", "steps", "peak lr", "warmup", "points", "mean err", "max err", "final", "fitted"];
         foreach (var (name, i) in header.Select((h, i) => (h, i)))
         {
             table.AddColumn(i == 0 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());

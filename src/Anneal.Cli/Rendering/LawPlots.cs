@@ -9,35 +9,44 @@ internal static class LawPlots
     private const int Width = 1000;
     private const int Height = 600;
 
-    /// <summary>Each run's observed points and the law's curve through them, from the burn-in on; the learning rates on the right axis.</summary>
+    /// <summary>
+    /// Each schedule's observed points (every seed) and the law's curve through them, from the burn-in on; the learning
+    /// rates on the right axis.
+    /// </summary>
     internal static byte[] Fit(FittedLaw law, IReadOnlyList<TrainedRun> runs, FitOptions options, string path)
     {
         var plot = NewPlot();
-        var drawn = new List<IReadOnlyList<double>>();
         var low = double.MaxValue;
         var high = double.MinValue;
-        for (var i = 0; i < runs.Count; i++)
+        var groups = new List<List<TrainedRun>>();
+        foreach (var run in runs)
         {
-            var run = runs[i];
+            if (groups.FirstOrDefault(g => g[0].LearningRates.SequenceEqual(run.LearningRates)) is { } group)
+            {
+                group.Add(run);
+            }
+            else
+            {
+                groups.Add([run]);
+            }
+        }
+
+        var from = Math.Max(1, options.BurnIn);
+        for (var i = 0; i < groups.Count; i++)
+        {
             var color = plot.Add.Palette.GetColor(i);
-            var curve = run.ToCurve(options);
-            var points = curve.Points.Where(p => p.FirstSteps >= options.BurnIn).ToList();
+            var name = LawCheck.ScheduleName(groups[i][0].Directory);
+            var points = groups[i].SelectMany(r => r.ToCurve(options).Points).Where(p => p.FirstSteps >= options.BurnIn).ToList();
             var observed = plot.Add.ScatterPoints(points.Select(p => 0.5 * (p.FirstSteps + p.LastSteps)).ToArray(), points.Select(p => p.Loss).ToArray());
             observed.Color = color;
             observed.MarkerSize = 4;
-            observed.LegendText = $"{run.Directory} (observed)";
-            var fitted = law.Curve(run.LearningRates);
-            var from = Math.Max(1, options.BurnIn);
+            observed.LegendText = $"{name} observed ({groups[i].Count} {(groups[i].Count == 1 ? "run" : "seeds")})";
+            var fitted = law.Curve(groups[i][0].LearningRates);
             var line = plot.Add.ScatterLine(Enumerable.Range(from, fitted.Length - from + 1).Select(n => (double)n).ToArray(), fitted[(from - 1)..]);
             line.Color = color;
             line.LineWidth = 2;
-            line.LegendText = $"{run.Directory} (fitted)";
-            if (!drawn.Any(d => d.SequenceEqual(run.LearningRates)))
-            {
-                drawn.Add(run.LearningRates);
-                AddRates(plot, run.LearningRates, color);
-            }
-
+            line.LegendText = $"{name} fitted";
+            AddRates(plot, groups[i][0].LearningRates, color);
             if (points.Count > 0)
             {
                 low = Math.Min(low, points.Min(p => p.Loss));

@@ -156,6 +156,12 @@ public sealed record FittedLaw
             }
         }
 
+        var final = Final(learningRates);
+        if (!(final > 0) || !double.IsFinite(final))
+        {
+            warnings.Add($"the law predicts a final loss of {F(final)}: the fit is degenerate for this schedule (refit with more runs, a later --burn-in or --fix)");
+        }
+
         if (learningRates.Count > ExtrapolationLimit)
         {
             warnings.Add($"{learningRates.Count} steps is more than {F(ExtrapolationFactor)}x the longest fitted run ({FittedSteps} steps): the law was not checked that far");

@@ -53,7 +53,7 @@ public sealed partial record LawCheck(IReadOnlyList<CheckedSchedule> Schedules, 
         {
             var losses = g.Select(r => r.FinalValidationLoss).ToArray();
             var predicted = law.Final(g[0].LearningRates);
-            return new CheckedSchedule(GroupName(g[0].Directory), g, losses.Average(), HalfWidth(losses), predicted, law.Warnings(g[0].LearningRates));
+            return new CheckedSchedule(ScheduleName(g[0].Directory), g, losses.Average(), HalfWidth(losses), predicted, law.Warnings(g[0].LearningRates));
         }).ToList();
         var pairs = new List<CheckedPair>();
         var testable = 0;
@@ -97,7 +97,8 @@ public sealed partial record LawCheck(IReadOnlyList<CheckedSchedule> Schedules, 
         return StudentT.InvCDF(0, 1, values.Count - 1, 0.975) * sd / Math.Sqrt(values.Count);
     }
 
-    private static string GroupName(string directory) =>
+    /// <summary>The name of a run's schedule: its directory's name without a <c>-sN</c> / <c>-seedN</c> seed suffix.</summary>
+    public static string ScheduleName(string directory) =>
         SeedSuffix().Replace(Path.GetFileName(directory.TrimEnd('/', '\\')), "");
 
     [GeneratedRegex(@"[-_.](s|seed)\d+$")]

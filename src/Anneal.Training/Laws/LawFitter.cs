@@ -7,7 +7,7 @@ namespace Anneal.Training.Laws;
 /// <summary>
 /// Fits a <see cref="LossLaw"/> to loss curves as both papers do: minimize the Huber loss of the log residuals
 /// <c>ln y - ln yhat</c> over every fitted point of every curve, by BFGS (MathNet.Numerics) from a grid of starting
-/// points (a short search from each, then the best few to convergence), keeping the best. Positive parameters are fitted as logarithms (the Tissue law's <c>lambda</c> as a logit),
+/// points (a short search from each, then the best few to convergence), keeping the best. Positive parameters are fitted as logarithms (the Tissue law's <c>lambda</c> and the multi-power <c>gamma</c> as logits, in (0, 1)),
 /// so the search is unconstrained; learning rates are counted in units of the runs' peak (<see cref="LrSums"/>).
 /// </summary>
 public static class LawFitter
@@ -180,7 +180,7 @@ public static class LawFitter
 
     /// <summary>
     /// From the law's parameters to the free variables the search moves and back: L0 as it is, the Tissue law's lambda
-    /// as a logit, every other parameter as a logarithm; fixed parameters (<see cref="FitOptions.Fixed"/>, the Tissue
+    /// and the multi-power gamma as logits (both in (0, 1)), every other parameter as a logarithm; fixed parameters (<see cref="FitOptions.Fixed"/>, the Tissue
     /// law's <see cref="FitOptions.Lambda"/>) are not searched.
     /// </summary>
     internal sealed class ParameterMap
@@ -243,6 +243,9 @@ public static class LawFitter
 
         internal LossLaw ToLaw(double[] z) => LossLaw.FromVector(Kind, ToTheta(z));
 
-        private bool IsLogit(int i) => Kind == LawKind.Tissue && i == 4;
+        // Tissue's lambda in (0, 1); the multi-power gamma in (0, 1) as well: with gamma > 1 the benefit of a drop would
+        // accrue faster the lower the rate (u^-gamma * S_k grows as u -> 0), and two-run fits ran off to gamma ~ 100,
+        // predicting losses of -10^4 for schedules that decay to 0.
+        private bool IsLogit(int i) => (Kind == LawKind.Tissue && i == 4) || (Kind == LawKind.MultiPower && i == 6);
     }
 }

@@ -20,7 +20,7 @@ namespace Anneal.Training.Laws;
 /// <param name="B">Scale of the loss drop per unit drop of the rate.</param>
 /// <param name="C">Rate at which a drop's benefit saturates.</param>
 /// <param name="Beta">Exponent of the saturation.</param>
-/// <param name="Gamma">How much a low rate slows the saturation (<c>u_k^-gamma</c>).</param>
+/// <param name="Gamma">How much a low rate speeds the saturation per unit of area (<c>u_k^-gamma</c>); the fit keeps it in (0, 1), so that the benefit of a drop accrues at most per step, not faster the lower the rate.</param>
 public sealed record MultiPowerLaw(double L0, double A, double Alpha, double B, double C, double Beta, double Gamma) : LossLaw
 {
     /// <summary>The parameter names in vector order.</summary>

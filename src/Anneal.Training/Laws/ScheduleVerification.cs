@@ -7,8 +7,9 @@ namespace Anneal.Training.Laws;
 
 /// <summary>
 /// Trains schedules the way a law's runs were trained (their options from <c>law.json</c>), one run per seed, and
-/// measures the law against them (<see cref="LawCheck"/>): <c>anneal optimize --verify</c>. Runs already finished in
-/// the directory are reused and an interrupted one is trained again from the start, so running it again continues.
+/// measures the law against them (<see cref="LawCheck"/>): <c>anneal optimize --verify</c>. A finished run of the same schedule,
+/// steps and seed in the directory is reused; any other run there (interrupted, or of another schedule) is trained
+/// again from the start, so running it again continues.
 /// </summary>
 public static class ScheduleVerification
 {
@@ -42,7 +43,7 @@ public static class ScheduleVerification
             foreach (var seed in seeds)
             {
                 var dir = Path.Combine(directory, $"{name}-s{seed.ToString(CultureInfo.InvariantCulture)}");
-                if (!Finished(dir))
+                if (!Finished(dir, spec, steps, seed))
                 {
                     if (Directory.Exists(dir))
                     {
@@ -68,16 +69,25 @@ public static class ScheduleVerification
         return LawCheck.Run(law, runs);
     }
 
-    private static bool Finished(string directory)
+    /// <summary>A finished run of this schedule, steps and seed (another one in its place is trained again).</summary>
+    private static bool Finished(string directory, string spec, int steps, int seed)
     {
         var summary = Path.Combine(directory, "summary.json");
         try
         {
-            return File.Exists(summary) && (string?)JsonNode.Parse(File.ReadAllText(summary))?["status"] == "completed";
+            if (!File.Exists(summary) || (string?)JsonNode.Parse(File.ReadAllText(summary))?["status"] != "completed")
+            {
+                return false;
+            }
+
+            var run = TrainedRuns.Read(directory);
+            return run.Steps == steps && run.Seed == seed && Canonical(run.ScheduleSpec) == Canonical(spec);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or TrainingInputException or ScheduleArgumentException)
         {
             return false;
         }
     }
+
+    private static string Canonical(string spec) => ScheduleSpec.Write(ScheduleSpec.Parse(spec));
 }
