@@ -67,7 +67,7 @@ public sealed class LawCommandTests : IDisposable
         Cli.Ok("fit", Run("const", Constant, """{"type":"constant_with_warmup","num_warmup_steps":10}"""),
             Run("cos", Cosine, """{"type":"cosine_with_min_lr","num_warmup_steps":10,"num_training_steps":200,"min_lr_rate":0.1}"""),
             Run("two", TwoStage, """{"type":"warmup","num_warmup_steps":10,"schedule":{"type":"MultiStepLR","milestones":[90],"gamma":0.1}}"""),
-            "--burn-in", "20", "--out", law);
+            "--law", "multi-power", "--burn-in", "20", "--out", law);
         return law;
     }
 
@@ -78,7 +78,7 @@ public sealed class LawCommandTests : IDisposable
         var plot = Path.Combine(_dir.Root, "fit.png");
         var result = Cli.Ok("fit", Run("const", Constant, """{"type":"constant_with_warmup","num_warmup_steps":10}"""),
             Run("cos", Cosine, """{"type":"cosine_with_min_lr","num_warmup_steps":10,"num_training_steps":200,"min_lr_rate":0.1}"""),
-            "--burn-in", "20", "--out", law, "--plot", plot);
+            "--law", "multi-power", "--burn-in", "20", "--out", law, "--plot", plot);
         Assert.StartsWith("multi-power law fitted to 2 runs on validation points after 20 steps (learning rates in units of the runs' peak 0.003; the warmup's area as it was):", result.Out);
         Assert.Contains("  L0 = ", result.Out);
         Assert.Contains("| run", result.Out);
@@ -94,6 +94,19 @@ public sealed class LawCommandTests : IDisposable
         Assert.All(sources, s => Assert.Equal(19, (int)s!["points"]!)); // evaluations after 20, 30, ..., 200 steps
         Assert.All(sources, s => Assert.True((double)s!["max_rel_error"]! < 2e-3));
         Assert.True(new FileInfo(plot).Length > 10_000);
+    }
+
+    [Fact]
+    public void Fit_defaults_to_the_tissue_law_with_lambda_0_99_after_half_the_run()
+    {
+        var law = Path.Combine(_dir.Root, "default.json");
+        var result = Cli.Ok("fit", Run("const", Constant, """{"type":"constant_with_warmup","num_warmup_steps":10}"""),
+            Run("cos", Cosine, """{"type":"cosine_with_min_lr","num_warmup_steps":10,"num_training_steps":200,"min_lr_rate":0.1}"""), "--out", law);
+        Assert.StartsWith("tissue law fitted to 2 runs on validation points after 100 steps (learning rates in units of the runs' peak 0.003; the warmup's area as it was; lambda fixed at 0.99):", result.Out);
+        var json = JsonNode.Parse(File.ReadAllText(law))!;
+        Assert.Equal("tissue", (string?)json["law"]);
+        Assert.Equal(0.99, (double)json["parameters"]!["lambda"]!);
+        Assert.Equal(100, (int)json["fit"]!["burn_in"]!);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal static class FitCommand
         var plot = new Option<string>("--plot") { HelpName = "FILE.png|FILE.svg", Description = "Plot the observed and fitted loss curves." };
         var target = new Option<string>("--target") { HelpName = "val|train", Description = $"Fit validation points, or training losses averaged over --train-bin steps [default: {LawNames.Of(d.Target)}]." };
         var trainBin = TrainCommand.Int("--train-bin", "K", $"Steps per bin of training losses with --target train [default: {d.TrainBin}].");
-        var burnIn = TrainCommand.Int("--burn-in", "STEPS", $"Skip points before this many steps [default: {d.BurnIn}].");
+        var burnIn = TrainCommand.Int("--burn-in", "STEPS", "Skip points before this many steps [default: half the longest run].");
         var warmup = new Option<string>("--warmup-area") { HelpName = "actual|peak", Description = $"Count the warmup in S1 as it was, or at the peak LR (Tissue et al.) [default: {LawNames.Of(d.WarmupArea)}]." };
         var lambda = new Option<string>("--lambda") { HelpName = "X|fit", Description = $"The Tissue law's decay factor, fixed or fitted [default: {TrainCommand.Show(d.Lambda!.Value)}]." };
         var huber = TrainCommand.Double("--huber", "DELTA", $"Huber threshold on log residuals [default: {TrainCommand.Show(d.HuberDelta)}].");
@@ -76,7 +76,7 @@ internal static class FitCommand
             files.Add("--out", output, LawFile.Write(fitted));
             if (plotPath is not null)
             {
-                files.Add("--plot", plotPath, LawPlots.Fit(fitted, runs, options, plotPath));
+                files.Add("--plot", plotPath, LawPlots.Fit(fitted, runs, fitted.Options, plotPath));
             }
 
             files.Commit();

@@ -249,7 +249,7 @@ internal static class PredictCommand
         }
 
         TableRenderer.CreateConsole(context).Write(table);
-        context.Out.WriteLine($"{LawNames.Of(law.Law.Kind)} law fitted to {string.Join(", ", law.Sources.Select(s => s.Name))}; peak {FitCommand.Short(law.PeakLr)}, warmup {law.WarmupSteps} steps, {law.FittedSteps} steps (predictions beyond {law.ExtrapolationLimit} get a warning)");
+        context.Out.WriteLine($"{LawNames.Of(law.Law.Kind)} law fitted to {FittedRuns(law)}; peak {FitCommand.Short(law.PeakLr)}, warmup {law.WarmupSteps} steps, {law.FittedSteps} steps (predictions beyond {law.ExtrapolationLimit} get a warning)");
         if (check is not null)
         {
             var worst = check.Schedules.MaxBy(s => Math.Abs(s.RelativeError))!;
@@ -260,6 +260,15 @@ internal static class PredictCommand
                 context.Out.WriteLine($"  misordered: {p.Better} trained {FitCommand.F4(p.Difference)} ± {FitCommand.F4(p.Ci95)} below {p.Worse}, predicted above it");
             }
         }
+    }
+
+    /// <summary>The fitted runs by schedule: <c>wconst, wcos (3 seeds each)</c>.</summary>
+    internal static string FittedRuns(FittedLaw law)
+    {
+        var groups = law.Sources.GroupBy(s => LawCheck.ScheduleName(s.Name)).ToList();
+        var counts = groups.Select(g => g.Count()).Distinct().ToList();
+        var names = string.Join(", ", groups.Select(g => g.Key));
+        return counts is [1] ? names : counts.Count == 1 ? $"{names} ({counts[0]} seeds each)" : string.Join(", ", groups.Select(g => $"{g.Key} ({g.Count()})"));
     }
 
     private static string Signed(double v) => (v >= 0 ? "+" : "") + (100 * v).ToString("F2", CultureInfo.InvariantCulture) + "%";

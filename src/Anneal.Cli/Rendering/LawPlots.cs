@@ -6,7 +6,7 @@ namespace Anneal.Cli.Rendering;
 /// <summary>Plots of the loss laws: observed against fitted curves (<c>anneal fit</c>), predicted curves (<c>predict</c>, <c>optimize</c>).</summary>
 internal static class LawPlots
 {
-    private const int Width = 1000;
+    private const int Width = 1300;
     private const int Height = 600;
 
     /// <summary>
@@ -31,12 +31,13 @@ internal static class LawPlots
             }
         }
 
-        var from = Math.Max(1, options.BurnIn);
+        var burnIn = options.BurnIn ?? 0;
+        var from = Math.Max(1, burnIn);
         for (var i = 0; i < groups.Count; i++)
         {
             var color = plot.Add.Palette.GetColor(i);
             var name = LawCheck.ScheduleName(groups[i][0].Directory);
-            var points = groups[i].SelectMany(r => r.ToCurve(options).Points).Where(p => p.FirstSteps >= options.BurnIn).ToList();
+            var points = groups[i].SelectMany(r => r.ToCurve(options).Points).Where(p => p.FirstSteps >= burnIn).ToList();
             var observed = plot.Add.ScatterPoints(points.Select(p => 0.5 * (p.FirstSteps + p.LastSteps)).ToArray(), points.Select(p => p.Loss).ToArray());
             observed.Color = color;
             observed.MarkerSize = 4;
@@ -54,7 +55,7 @@ internal static class LawPlots
             }
         }
 
-        Finish(plot, $"{LawNames.Of(law.Law.Kind)} law fitted to {runs.Count} runs ({LawNames.Of(options.Target)} loss after {options.BurnIn} steps)", low, high);
+        Finish(plot, $"{LawNames.Of(law.Law.Kind)} law fitted to {runs.Count} runs ({LawNames.Of(options.Target)} loss after {burnIn} steps)", low, high);
         return Render(plot, path);
     }
 
@@ -65,7 +66,7 @@ internal static class LawPlots
     internal static byte[] Predictions(FittedLaw law, IReadOnlyList<Prediction> predictions, LawCheck? check, string path)
     {
         var plot = NewPlot();
-        var from = Math.Max(1, law.Options.BurnIn);
+        var from = Math.Max(1, law.Options.BurnIn ?? 0);
         var low = double.MaxValue;
         var high = double.MinValue;
         for (var i = 0; i < predictions.Count; i++)
@@ -129,7 +130,7 @@ internal static class LawPlots
             plot.Axes.SetLimitsY(low - margin, high + margin, plot.Axes.Left);
         }
 
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
     }
 
     private static byte[] Render(Plot plot, string path) =>

@@ -15,7 +15,7 @@ internal sealed class FitProblem
         _delta = options.HuberDelta;
         ReferenceLr = referenceLr;
         WarmupArea = options.WarmupArea;
-        var burnIn = Math.Max(1, options.BurnIn);
+        var burnIn = Math.Max(1, options.BurnIn ?? 0);
         _burnIn = burnIn;
         foreach (var curve in curves)
         {

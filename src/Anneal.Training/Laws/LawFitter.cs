@@ -57,6 +57,7 @@ public static class LawFitter
             }
         }
 
+        options = options with { BurnIn = options.BurnIn ?? curves.Max(c => c.LearningRates.Count) / 2 };
         var peak = curves.Max(c => c.PeakLr);
         var reference = options.PeakUnits ? peak : 1.0;
         var problem = new FitProblem(curves, reference, options);

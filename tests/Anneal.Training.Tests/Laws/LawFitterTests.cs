@@ -110,8 +110,8 @@ public sealed class LawFitterTests
         // the true curve, in raw units (rates of 3e-3) the same starting grid ends no closer to it.
         var truth = new MultiPowerLaw(L0: 0.5, A: 1.5, Alpha: 0.6, B: 0.3, C: 0.5, Beta: 0.6, Gamma: 0.5);
         var expected = Predict(truth, WsdLinear, Peak);
-        var peak = Fit(truth, 1e-5, new FitOptions { BurnIn = 20 });
-        var raw = Fit(truth, 1e-5, new FitOptions { BurnIn = 20, PeakUnits = false });
+        var peak = Fit(truth, 1e-5, new FitOptions { Law = LawKind.MultiPower, BurnIn = 20 });
+        var raw = Fit(truth, 1e-5, new FitOptions { Law = LawKind.MultiPower, BurnIn = 20, PeakUnits = false });
         Assert.Equal(1.0, raw.LrUnit);
         Assert.Equal(Peak, peak.LrUnit);
         Assert.True(Math.Abs(peak.Final(WsdLinear) - expected) < 1e-4, $"peak units: {peak.Final(WsdLinear)}, true {expected}");
@@ -125,6 +125,11 @@ public sealed class LawFitterTests
         var curves = new[] { Curve("constant", truth, Constant, 0, 1) };
         var fitted = LawFitter.Fit(curves, new FitOptions { Law = LawKind.Tissue, BurnIn = 150 });
         Assert.Equal(11, fitted.Sources[0].Points); // 150, 155, ..., 200
+        var byDefault = LawFitter.Fit(curves, new FitOptions());
+        Assert.Equal(100, byDefault.Options.BurnIn); // half the run
+        Assert.Equal(21, byDefault.Sources[0].Points); // 100, 105, ..., 200
+        Assert.Equal(LawKind.Tissue, byDefault.Law.Kind);
+        Assert.Equal(0.99, ((TissueLaw)byDefault.Law).Lambda);
         var e = Assert.Throws<Anneal.Training.Data.TrainingInputException>(() => LawFitter.Fit(curves, new FitOptions { Law = LawKind.Tissue, BurnIn = 201 }));
         Assert.Equal("no point to fit: every observation is before the burn-in of 201 steps; lower --burn-in", e.Message);
     }
