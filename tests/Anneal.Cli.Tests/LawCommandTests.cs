@@ -35,19 +35,25 @@ public sealed class LawCommandTests : IDisposable
         Directory.CreateDirectory(dir);
         var options = new JsonObject
         {
-            ["Schedule"] = spec, ["Optimizer"] = optimizer, ["LearningRate"] = Peak, ["Steps"] = Steps, ["Seed"] = seed, ["DataPath"] = null,
-            ["Tokenizer"] = "char", ["BatchSize"] = 16, ["GradientAccumulation"] = 1, ["Context"] = 64, ["Layers"] = 4, ["Heads"] = 4,
-            ["EmbeddingDim"] = dim, ["Dropout"] = 0, ["WeightDecay"] = 0.1, ["Beta1"] = 0.9, ["Beta2"] = 0.99, ["Momentum"] = 0.9,
-            ["GradientClip"] = 1, ["EvalEvery"] = 10, ["EvalBatches"] = 8, ["CheckpointEvery"] = 0, ["CorpusSeed"] = 1234,
-            ["CorpusCharacters"] = 1000000, ["Device"] = "cpu",
+            ["optimizer"] = optimizer, ["learning_rate"] = Peak, ["steps"] = Steps, ["seed"] = seed, ["data_path"] = null,
+            ["tokenizer"] = "char", ["batch_size"] = 16, ["gradient_accumulation"] = 1, ["context"] = 64, ["layers"] = 4, ["heads"] = 4,
+            ["embedding_dim"] = dim, ["dropout"] = 0, ["weight_decay"] = 0.1, ["beta1"] = 0.9, ["beta2"] = 0.99, ["momentum"] = 0.9,
+            ["gradient_clip"] = 1, ["eval_every"] = 10, ["eval_batches"] = 8, ["checkpoint_every"] = 0, ["corpus_seed"] = 1234,
+            ["corpus_characters"] = 1000000, ["device"] = "cpu",
         };
         var run = new JsonObject
         {
-            ["format"] = "anneal.train/1", ["options"] = options, ["schedule"] = JsonNode.Parse(spec), ["data"] = "built-in synthetic corpus (seed 1234, 1000000 characters)",
-            ["tokenizer"] = "char", ["vocabulary_size"] = 32, ["tokens_per_step"] = 1024,
+            ["format"] = "anneal.run/2", ["options"] = options, ["schedule"] = JsonNode.Parse(spec), ["horizon"] = Steps,
+            ["model"] = new JsonObject { ["vocabulary_size"] = 32, ["context"] = 64, ["layers"] = 4, ["heads"] = 4, ["embedding_dim"] = dim, ["dropout"] = 0 },
+            ["data"] = new JsonObject
+            {
+                ["source"] = "built-in synthetic corpus (seed 1234, 1000000 characters)", ["tokenizer"] = "char", ["vocabulary_size"] = 32,
+                ["train_tokens"] = 900000, ["validation_tokens"] = 100000, ["unigram_nats_per_token"] = 3.0,
+            },
+            ["tokens_per_step"] = 1024,
         };
         File.WriteAllText(Path.Combine(dir, "run.json"), run.ToJsonString());
-        File.WriteAllText(Path.Combine(dir, "summary.json"), """{"status":"completed"}""");
+        File.WriteAllText(Path.Combine(dir, "summary.json"), """{"format":"anneal.summary/2","status":"completed","steps_done":200,"total_steps":200}""");
         var curve = Truth.Curve(new LrSums(rates, Peak, WarmupArea.Actual));
         var csv = new StringBuilder("step,tokens,lr_group0,lr_group1,train_loss,val_loss,tokens_per_s\n");
         for (var t = 0; t < Steps; t++)
@@ -123,8 +129,8 @@ public sealed class LawCommandTests : IDisposable
         var a = Run("a", Constant, """{"type":"constant_with_warmup","num_warmup_steps":10}""");
         var b = Run("b", Cosine, """{"type":"cosine","num_warmup_steps":10,"num_training_steps":200}""", optimizer: "adam");
         Cli.Fails($"error: the runs do not share model, data and optimizer, so one law cannot describe them: optimizer option Optimizer is adamw in {a} but adam in {b}", "fit", a, b);
-        File.WriteAllText(Path.Combine(b, "summary.json"), """{"status":"cancelled"}""");
-        Cli.Fails($"error: {b}: the run is not finished (summary.json missing or not 'completed'); finish it with 'anneal train --resume {b}'", "fit", a, b);
+        File.WriteAllText(Path.Combine(b, "summary.json"), """{"format":"anneal.summary/2","status":"cancelled","steps_done":100,"total_steps":200}""");
+        Cli.Fails($"error: '{b}' is not a finished run (its summary says cancelled); continue it with: anneal train --resume {b}", "fit", a, b);
     }
 
     [Fact]
@@ -136,7 +142,7 @@ public sealed class LawCommandTests : IDisposable
         Assert.Equal("name,final_val_loss", lines[0]);
         Assert.Equal(3, lines.Length);
         var wsd = double.Parse(lines[1].Split(',')[1], CultureInfo.InvariantCulture);
-        var preset = Anneal.ScheduleSpec.Parse(Anneal.Training.SchedulePresets.Spec("wsd", Steps, Peak, true));
+        var preset = Anneal.ScheduleSpec.Parse(Anneal.Training.SchedulePresets.Spec("wsd", Steps, Peak, Anneal.Training.OptimizerKind.AdamW));
         var expected = TrueFinal([.. Enumerable.Range(0, Steps).Select(t => preset.LearningRate(t, Peak))]);
         Assert.StartsWith("wsd,", lines[1]);
         Assert.True(Math.Abs(wsd - expected) / expected < 2e-3, $"wsd: predicted {wsd}, true {expected}");

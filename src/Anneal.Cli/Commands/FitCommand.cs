@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Anneal.Cli.Rendering;
-using Anneal.Training.Data;
+using Anneal.Cli.Reports;
+using Anneal.Training;
 using Anneal.Training.Laws;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -41,6 +42,7 @@ internal static class FitCommand
         {
             runs, law, output, plot, target, trainBin, burnIn, warmup, lambda, fix, huber, rawUnits,
         };
+        var flags = new LawFlags(command);
         command.SetAction(parse =>
         {
             var options = d with
@@ -61,12 +63,12 @@ internal static class FitCommand
                 throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
             }
 
-            return Execute(context, parse.GetValue(runs)!, options, parse.GetValue(output) ?? DefaultOut, plotPath);
+            return Execute(context, flags, parse.GetValue(runs)!, options, parse.GetValue(output) ?? DefaultOut, plotPath);
         });
         return command;
     }
 
-    private static int Execute(CliContext context, string[] directories, FitOptions options, string output, string? plotPath)
+    private static int Execute(CliContext context, LawFlags flags, string[] directories, FitOptions options, string output, string? plotPath)
     {
         try
         {
@@ -84,9 +86,9 @@ internal static class FitCommand
             context.Out.WriteLine($"wrote {output}{(plotPath is null ? "" : $" and {plotPath}")}");
             return 0;
         }
-        catch (TrainingInputException e)
+        catch (Exception e) when (e is LawInputException or TrainingInputException)
         {
-            throw new UsageException(e.Message);
+            throw flags.Usage(e);
         }
     }
 
@@ -124,6 +126,11 @@ internal static class FitCommand
 
         TableRenderer.CreateConsole(context).Write(table);
     }
+
+    /// <summary>Reads <c>LAW.json</c>; a missing file says how to make one.</summary>
+    internal static FittedLaw LoadLaw(string path) => File.Exists(path)
+        ? LawFile.Load(path)
+        : throw new UsageException($"{path}: no such law file; write one with 'anneal fit RUN_DIR... --out {path}'");
 
     internal static T Parse<T>(string? text, string option, Func<string, T?> parse, T fallback, string allowed) where T : struct =>
         text is null ? fallback : parse(text) ?? throw new UsageException($"{option} must be {allowed} (was '{text}')");

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anneal.Cli.Rendering;
+using Anneal.Cli.Reports;
 using Anneal.Training;
-using Anneal.Training.Data;
 using Anneal.Training.Laws;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -36,6 +36,7 @@ internal static class OptimizeCommand
         {
             law, steps, knots, family, output, verify, seeds, seed,
         };
+        var flags = new LawFlags(command);
         command.SetAction(parse =>
         {
             var seedCount = parse.GetValue(seeds) ?? 3;
@@ -60,7 +61,7 @@ internal static class OptimizeCommand
                 throw new UsageException("--knots applies to --family free only");
             }
 
-            return Execute(context, parse.GetValue(law)!, parse.GetValue(steps), parse.GetValue(knots), familyValue == "wsd" ? ScheduleFamily.Wsd : ScheduleFamily.Free,
+            return Execute(context, flags, parse.GetValue(law)!, parse.GetValue(steps), parse.GetValue(knots), familyValue == "wsd" ? ScheduleFamily.Wsd : ScheduleFamily.Free,
                 parse.GetValue(output) ?? DefaultOut, parse.GetValue(verify), seedCount, parse.GetValue(seed));
         });
         return command;
@@ -85,11 +86,11 @@ internal static class OptimizeCommand
         ];
     }
 
-    private static int Execute(CliContext context, string lawPath, int? stepsOption, int? knots, ScheduleFamily family, string directory, bool verify, int seedCount, int? firstSeed)
+    private static int Execute(CliContext context, LawFlags flags, string lawPath, int? stepsOption, int? knots, ScheduleFamily family, string directory, bool verify, int seedCount, int? firstSeed)
     {
         try
         {
-            var law = LawFile.Load(lawPath);
+            var law = FitCommand.LoadLaw(lawPath);
             var steps = stepsOption ?? law.FittedSteps;
             var optimized = family == ScheduleFamily.Wsd ? ScheduleOptimizer.OptimizeWsd(law, steps) : ScheduleOptimizer.Optimize(law, steps, knots);
             var spec = ScheduleSpec.Write(optimized.Schedule);
@@ -154,9 +155,13 @@ internal static class OptimizeCommand
 
             return Verify(context, law, [("optimized", spec), (best.Name, Presets(law.WarmupSteps, steps).First(p => p.Name == best.Name).Spec)], steps, seedCount, firstSeed, directory);
         }
-        catch (TrainingInputException e)
+        catch (Exception e) when (e is LawInputException or TrainingInputException)
         {
-            throw new UsageException(e.Message);
+            throw flags.Usage(e);
+        }
+        catch (TrainingFaultException e)
+        {
+            throw new FaultException($"cannot write '{e.Path}': {e.Cause}; finished verification runs are intact; fix the cause, then run the same command again to continue");
         }
     }
 
@@ -208,7 +213,7 @@ internal static class OptimizeCommand
     }
 
     private static string Describe(Schedule schedule) => schedule is WarmupStableDecay wsd
-        ? $"{wsd.NumDecaySteps}-step {Ramp.ShapeName(wsd.DecayType)} cooldown after {wsd.NumWarmupSteps + wsd.NumStableSteps} steps"
+        ? $"{wsd.NumDecaySteps}-step {SpecNames.Of(wsd.DecayType)} cooldown after {wsd.NumWarmupSteps + wsd.NumStableSteps} steps"
         : schedule.TypeName;
 
     private static string Signed(double v) => (v >= 0 ? "+" : "") + v.ToString("F4", CultureInfo.InvariantCulture);

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anneal.Cli.Rendering;
+using Anneal.Cli.Reports;
 using Anneal.Training;
-using Anneal.Training.Data;
 using Anneal.Training.Experiments;
 using Anneal.Training.Laws;
 using Spectre.Console;
@@ -43,6 +43,7 @@ internal static class PredictCommand
         {
             law, schedules, steps, lr, format, plot, curve, check,
         };
+        var flags = new LawFlags(command);
         command.SetAction(parse =>
         {
             var formatValue = parse.GetValue(format) ?? "table";
@@ -57,17 +58,17 @@ internal static class PredictCommand
                 throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
             }
 
-            return Execute(context, parse.GetValue(law)!, parse.GetValue(schedules) ?? [], parse.GetValue(check) ?? [], parse.GetValue(steps), parse.GetValue(lr),
+            return Execute(context, flags, parse.GetValue(law)!, parse.GetValue(schedules) ?? [], parse.GetValue(check) ?? [], parse.GetValue(steps), parse.GetValue(lr),
                 formatValue, plotPath, parse.GetValue(curve));
         });
         return command;
     }
 
-    private static int Execute(CliContext context, string lawPath, string[] schedules, string[] checkRuns, int? stepsOption, double? lrOption, string format, string? plotPath, string? curvePath)
+    private static int Execute(CliContext context, LawFlags flags, string lawPath, string[] schedules, string[] checkRuns, int? stepsOption, double? lrOption, string format, string? plotPath, string? curvePath)
     {
         try
         {
-            var law = LawFile.Load(lawPath);
+            var law = FitCommand.LoadLaw(lawPath);
             if (schedules.Length == 0 && checkRuns.Length == 0)
             {
                 throw new UsageException("give at least one SCHEDULE to predict (a preset such as wsd-1sqrt, a JSON spec, or NAME=SPEC) or --check RUN_DIR...");
@@ -128,24 +129,24 @@ internal static class PredictCommand
 
             return 0;
         }
-        catch (TrainingInputException e)
+        catch (Exception e) when (e is LawInputException or TrainingInputException)
         {
-            throw new UsageException(e.Message);
+            throw flags.Usage(e);
         }
     }
 
     private static List<Prediction> Resolve(FittedLaw law, string[] schedules, int steps, double lr)
     {
-        var optimizer = (string?)law.TrainingOptions?["Optimizer"];
+        var optimizer = law.TrainingOptions?.Optimizer;
         var result = new List<Prediction>();
         foreach (var text in schedules)
         {
             var entry = CompareSet.Parse(text);
-            var (schedule, _) = SchedulePresets.Resolve(entry.Schedule, steps, lr, optimizerHasMomentum: true);
+            var schedule = SchedulePresets.Resolve(entry.Schedule, steps, lr, optimizer ?? OptimizerKind.AdamW).Schedule;
             var prediction = law.Predict(entry.Name, schedule, steps, lr);
-            if (entry.Optimizer is { } other && optimizer is not null && other != optimizer)
+            if (entry.Optimizer is { } other && optimizer is { } fitted && other != fitted)
             {
-                prediction = prediction with { Warnings = [.. prediction.Warnings, $"it names the optimizer {other}, but the law was fitted to {optimizer} runs: the prediction is for {optimizer}"] };
+                prediction = prediction with { Warnings = [.. prediction.Warnings, $"it names the optimizer {other.Name()}, but the law was fitted to {fitted.Name()} runs: the prediction is for {fitted.Name()}"] };
             }
 
             result.Add(prediction);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Anneal.Training.Data;
 
 namespace Anneal.Training.Laws;
 
@@ -43,23 +42,23 @@ public sealed record FitOptions
     public bool PeakUnits { get; init; } = true;
 
     /// <summary>Checks the options; every problem in one message.</summary>
-    /// <exception cref="TrainingInputException">A value is out of range.</exception>
+    /// <exception cref="LawInputException">A value is out of range.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var errors = new List<LawProblem>();
         if (BurnIn is < 0)
         {
-            errors.Add($"--burn-in must be >= 0 (was {BurnIn})");
+            errors.Add(new(LawOption.BurnIn, $"must be >= 0 (was {BurnIn})"));
         }
 
         if (TrainBin < 1)
         {
-            errors.Add($"--train-bin must be >= 1 (was {TrainBin})");
+            errors.Add(new(LawOption.TrainBin, $"must be >= 1 (was {TrainBin})"));
         }
 
         if (Lambda is { } l && !(l > 0 && l < 1))
         {
-            errors.Add($"--lambda must be in (0, 1) or 'fit' (was {l.ToString(CultureInfo.InvariantCulture)})");
+            errors.Add(new(LawOption.Lambda, $"must be in (0, 1), or fitted (was {l.ToString(CultureInfo.InvariantCulture)})"));
         }
 
         var names = LossLaw.NamesOf(Law);
@@ -67,22 +66,22 @@ public sealed record FitOptions
         {
             if (!names.Contains(name))
             {
-                errors.Add($"--fix: the {LawNames.Of(Law)} law has no parameter '{name}' (it has {string.Join(", ", names)})");
+                errors.Add(new(LawOption.Fixed, $": the {LawNames.Of(Law)} law has no parameter '{name}' (it has {string.Join(", ", names)})"));
             }
             else if (!double.IsFinite(value) || (name != "L0" && !(value > 0)) || (name == "lambda" && !(value < 1)))
             {
-                errors.Add($"--fix: {name} must be {(name == "L0" ? "a finite number" : name == "lambda" ? "in (0, 1)" : "> 0")} (was {value.ToString(CultureInfo.InvariantCulture)})");
+                errors.Add(new(LawOption.Fixed, $": {name} must be {(name == "L0" ? "a finite number" : name == "lambda" ? "in (0, 1)" : "> 0")} (was {value.ToString(CultureInfo.InvariantCulture)})"));
             }
         }
 
         if (!(HuberDelta > 0) || !double.IsFinite(HuberDelta))
         {
-            errors.Add($"--huber must be a finite number > 0 (was {HuberDelta.ToString(CultureInfo.InvariantCulture)})");
+            errors.Add(new(LawOption.HuberDelta, $"must be a finite number > 0 (was {HuberDelta.ToString(CultureInfo.InvariantCulture)})"));
         }
 
         if (errors.Count > 0)
         {
-            throw new TrainingInputException(string.Join("; ", errors));
+            throw new LawInputException(errors);
         }
     }
 }

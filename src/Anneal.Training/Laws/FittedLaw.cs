@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 
 namespace Anneal.Training.Laws;
 
@@ -87,8 +86,8 @@ public sealed record FittedLaw
     /// <summary>Tokens per optimizer step of the fitted runs (0 when unknown), for schedules counted in tokens.</summary>
     public long TokensPerStep { get; init; }
 
-    /// <summary>The fitted runs' training options (run.json's <c>options</c>), so that a schedule can be trained like them.</summary>
-    public JsonObject? TrainingOptions { get; init; }
+    /// <summary>The fitted runs' training options (the first run's), so that a schedule can be trained like them.</summary>
+    public TrainingOptions? TrainingOptions { get; init; }
 
     /// <summary>Steps beyond which predictions get a warning: <see cref="ExtrapolationFactor"/> x <see cref="FittedSteps"/>.</summary>
     public int ExtrapolationLimit => (int)Math.Round(ExtrapolationFactor * FittedSteps);
@@ -110,7 +109,7 @@ public sealed record FittedLaw
     /// <paramref name="baseLr"/> (null: the fitted peak), with the warnings that apply: what a comparison calls to put a
     /// predicted loss next to a trained one.
     /// </summary>
-    /// <exception cref="Data.TrainingInputException">The schedule follows validation losses (reduce-on-plateau) or is invalid.</exception>
+    /// <exception cref="LawInputException">The schedule follows validation losses (reduce-on-plateau) or is invalid.</exception>
     public Prediction Predict(string name, Schedule schedule, int steps, double? baseLr = null)
     {
         var rates = ScheduleRates.Of(schedule, steps, baseLr ?? PeakLr, TokensPerStep);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Anneal.Training.Data;
+using Anneal.Training.Runs;
 
 namespace Anneal.Training.Laws;
 
@@ -66,7 +66,7 @@ public static class LawFile
                 ["final_observed"] = s.FinalObserved,
                 ["final_fitted"] = s.FinalFitted,
             })]),
-            ["training_options"] = law.TrainingOptions?.DeepClone(),
+            ["training_options"] = law.TrainingOptions is { } t ? JsonSerializer.SerializeToNode(t, RunJson.Options) : null,
         };
         return root.ToJsonString(Indented) + "\n";
     }
@@ -82,32 +82,32 @@ public static class LawFile
     }
 
     /// <summary>Reads the law in <paramref name="path"/>.</summary>
-    /// <exception cref="TrainingInputException">Missing, not JSON, another format, or a missing or invalid field (named).</exception>
+    /// <exception cref="LawInputException">Missing, not JSON, another format, or a missing or invalid field (named).</exception>
     public static FittedLaw Load(string path)
     {
         if (!File.Exists(path))
         {
-            throw new TrainingInputException($"{path}: no such law file; write one with 'anneal fit RUN_DIR... --out {path}'");
+            throw new LawInputException(LawOption.LawFile, $": '{path}' does not exist; fit a law first");
         }
 
         return Parse(File.ReadAllText(path), path);
     }
 
     /// <summary>Reads a law from its JSON text; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="TrainingInputException">Not JSON, another format, or a missing or invalid field (named).</exception>
+    /// <exception cref="LawInputException">Not JSON, another format, or a missing or invalid field (named).</exception>
     public static FittedLaw Parse(string json, string source)
     {
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new TrainingInputException($"{source}: not a JSON object");
+            root = JsonNode.Parse(json) as JsonObject ?? throw new LawInputException(null, $"{source}: not a JSON object");
         }
         catch (JsonException e)
         {
-            throw new TrainingInputException($"{source}: not valid JSON ({e.Message})");
+            throw new LawInputException(null, $"{source}: not valid JSON ({e.Message})");
         }
 
-        string Fail(string what) => throw new TrainingInputException($"{source}: {what}");
+        string Fail(string what) => throw new LawInputException(null, $"{source}: {what}");
         if ((string?)root["format"] != Format)
         {
             Fail($"format must be '{Format}' (was '{root["format"]}'); is this a law.json written by 'anneal fit'?");
@@ -115,15 +115,15 @@ public static class LawFile
 
         try
         {
-            var kind = LawNames.ParseLaw((string?)root["law"] ?? "") ?? throw new TrainingInputException($"{source}: law must be multi-power or tissue (was '{root["law"]}')");
-            var parameters = root["parameters"] as JsonObject ?? throw new TrainingInputException($"{source}: parameters is missing");
+            var kind = LawNames.ParseLaw((string?)root["law"] ?? "") ?? throw new LawInputException(null, $"{source}: law must be multi-power or tissue (was '{root["law"]}')");
+            var parameters = root["parameters"] as JsonObject ?? throw new LawInputException(null, $"{source}: parameters is missing");
             var values = LossLaw.NamesOf(kind).Select(name => Number(parameters[name], $"parameters.{name}", source)).ToArray();
-            var fit = root["fit"] as JsonObject ?? throw new TrainingInputException($"{source}: fit is missing");
+            var fit = root["fit"] as JsonObject ?? throw new LawInputException(null, $"{source}: fit is missing");
             var lambda = fit["lambda"] is JsonValue v && v.TryGetValue<string>(out var s) && s == "fit" ? (double?)null : Number(fit["lambda"], "fit.lambda", source);
             var options = new FitOptions
             {
                 Law = kind,
-                Target = LawNames.ParseTarget((string?)fit["target"] ?? "") ?? throw new TrainingInputException($"{source}: fit.target must be val or train"),
+                Target = LawNames.ParseTarget((string?)fit["target"] ?? "") ?? throw new LawInputException(null, $"{source}: fit.target must be val or train"),
                 TrainBin = (int)Number(fit["train_bin"], "fit.train_bin", source),
                 BurnIn = (int)Number(fit["burn_in"], "fit.burn_in", source),
                 Lambda = lambda,
@@ -131,8 +131,8 @@ public static class LawFile
                 Fixed = (fit["fixed"] as JsonObject ?? []).ToDictionary(f => f.Key, f => Number(f.Value, $"fit.fixed.{f.Key}", source)),
                 PeakUnits = (bool?)fit["peak_units"] ?? true,
             };
-            var area = LawNames.ParseWarmupArea((string?)root["warmup_area"] ?? "") ?? throw new TrainingInputException($"{source}: warmup_area must be actual or peak");
-            var warmup = (root["warmup"] as JsonArray ?? throw new TrainingInputException($"{source}: warmup is missing"))
+            var area = LawNames.ParseWarmupArea((string?)root["warmup_area"] ?? "") ?? throw new LawInputException(null, $"{source}: warmup_area must be actual or peak");
+            var warmup = (root["warmup"] as JsonArray ?? throw new LawInputException(null, $"{source}: warmup is missing"))
                 .Select((n, i) => Number(n, $"warmup[{i}]", source)).ToArray();
             if (warmup.Length == 0)
             {
@@ -172,12 +172,12 @@ public static class LawFile
                 Sources = sources,
                 Objective = (double?)fit["objective"] ?? double.NaN,
                 TokensPerStep = (long?)root["tokens_per_step"] ?? 0,
-                TrainingOptions = root["training_options"]?.DeepClone() as JsonObject,
+                TrainingOptions = root["training_options"] is JsonObject t ? t.Deserialize<TrainingOptions>(RunJson.Options) : null,
             };
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
         {
-            throw new TrainingInputException($"{source}: a field has the wrong type ({e.Message})");
+            throw new LawInputException(null, $"{source}: a field has the wrong type ({e.Message})");
         }
     }
 
@@ -188,7 +188,7 @@ public static class LawFile
             return d;
         }
 
-        throw new TrainingInputException($"{source}: {name} must be a finite number (was {node?.ToJsonString() ?? "missing"})");
+        throw new LawInputException(null, $"{source}: {name} must be a finite number (was {node?.ToJsonString() ?? "missing"})");
     }
 
     /// <summary>A number as law.json and the reports print it.</summary>

@@ -18,7 +18,7 @@ public static class LawFitter
     /// keeps the runs' seeds, tokens per step and training options. What <c>anneal fit</c> does, and what a comparison
     /// calls to fit on some of its runs: <c>LawFitter.Fit([constant, cosine], options).Predict(name, schedule, steps).Final</c>.
     /// </summary>
-    /// <exception cref="TrainingInputException">The runs differ in model, data or optimizer, or the fit has nothing to fit.</exception>
+    /// <exception cref="LawInputException">The runs differ in model, data or optimizer, or the fit has nothing to fit.</exception>
     public static FittedLaw Fit(IReadOnlyList<TrainedRun> runs, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -34,7 +34,7 @@ public static class LawFitter
     }
 
     /// <summary>Fits <c>options.Law</c> to <paramref name="curves"/>.</summary>
-    /// <exception cref="TrainingInputException">No curve, no point left after the burn-in, or an invalid option or curve.</exception>
+    /// <exception cref="LawInputException">No curve, no point left after the burn-in, or an invalid option or curve.</exception>
     public static FittedLaw Fit(IReadOnlyList<LossCurve> curves, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(curves);
@@ -42,7 +42,7 @@ public static class LawFitter
         options.Validate();
         if (curves.Count == 0)
         {
-            throw new TrainingInputException("no run to fit: give at least one run directory");
+            throw new LawInputException(LawOption.Runs, ": none given; give at least one run to fit");
         }
 
         foreach (var c in curves)
@@ -53,7 +53,7 @@ public static class LawFitter
             }
             catch (ArgumentException e)
             {
-                throw new TrainingInputException(e.Message);
+                throw new LawInputException(LawOption.Runs, ": " + e.Message);
             }
         }
 
@@ -63,7 +63,7 @@ public static class LawFitter
         var problem = new FitProblem(curves, reference, options);
         if (problem.PointCount == 0)
         {
-            throw new TrainingInputException($"no point to fit: every observation is before the burn-in of {options.BurnIn} steps; lower --burn-in");
+            throw new LawInputException(LawOption.BurnIn, $"{options.BurnIn} leaves no point to fit: every observation is before it; lower it");
         }
 
         // Every start gets a short search; the most promising few are searched to convergence.
@@ -88,7 +88,7 @@ public static class LawFitter
 
         if (best.Z is null)
         {
-            throw new TrainingInputException("the fit failed from every starting point (the loss curves may not fall); check the runs");
+            throw new LawInputException(null, "the fit failed from every starting point (the loss curves may not fall); check the runs");
         }
 
         var law = map.ToLaw(best.Z);

@@ -1,4 +1,3 @@
-using Anneal.Training.Data;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
 
@@ -48,19 +47,19 @@ public static class ScheduleOptimizer
     /// cooldown length from 1 step to all steps after the warmup, each of the shapes linear, 1-sqrt and cosine (an
     /// exhaustive search: one law evaluation each).
     /// </summary>
-    /// <exception cref="TrainingInputException">The fitted warmup is not linear from 0 (a warmup_stable_decay spec cannot hold it), or too few steps.</exception>
+    /// <exception cref="LawInputException">The fitted warmup is not linear from 0 (a warmup_stable_decay spec cannot hold it), or too few steps.</exception>
     public static OptimizedSchedule OptimizeWsd(FittedLaw law, int steps)
     {
         ArgumentNullException.ThrowIfNull(law);
         var w = law.WarmupSteps;
         if (steps < w + 3)
         {
-            throw new TrainingInputException($"--steps must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
+            throw new LawInputException(LawOption.Steps, $"must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
         }
 
         if (Enumerable.Range(0, w + 1).Any(i => Math.Abs(law.Warmup[i] - law.Warmup[w] * i / Math.Max(1, w)) > 1e-9))
         {
-            throw new TrainingInputException("--family wsd needs the fitted runs' warmup to be linear from 0 (warmup_stable_decay's); use --family free");
+            throw new LawInputException(LawOption.Family, ": wsd needs the fitted runs' warmup to be linear from 0 (warmup_stable_decay's); search the free family");
         }
 
         var best = (Value: double.PositiveInfinity, Schedule: (Schedule?)null, Rates: (double[]?)null);
@@ -82,20 +81,20 @@ public static class ScheduleOptimizer
     }
 
     /// <summary>The schedule of <paramref name="steps"/> steps that minimizes <paramref name="law"/>'s predicted final loss.</summary>
-    /// <exception cref="TrainingInputException">Fewer steps than the warmup plus two, or fewer than 2 knots.</exception>
+    /// <exception cref="LawInputException">Fewer steps than the warmup plus two, or fewer than 2 knots.</exception>
     public static OptimizedSchedule Optimize(FittedLaw law, int steps, int? knots = null)
     {
         ArgumentNullException.ThrowIfNull(law);
         var w = law.WarmupSteps;
         if (steps < w + 3)
         {
-            throw new TrainingInputException($"--steps must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
+            throw new LawInputException(LawOption.Steps, $"must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
         }
 
         var k = Math.Min(knots ?? DefaultKnots(steps, w), steps - 1 - w);
         if (k < 2)
         {
-            throw new TrainingInputException($"--knots must be >= 2 (was {k})");
+            throw new LawInputException(LawOption.Knots, $"must be >= 2 (was {k})");
         }
 
         var positions = Enumerable.Range(0, k + 1).Select(j => w + (int)Math.Round((double)j * (steps - 1 - w) / k)).ToArray();

@@ -1,4 +1,3 @@
-using Anneal.Training.Data;
 
 namespace Anneal.Training.Laws;
 
@@ -10,13 +9,13 @@ public static class ScheduleRates
     /// rate <paramref name="baseLr"/>, driven by a <see cref="Scheduler"/> as <c>anneal train</c> drives it (held at the
     /// last defined step past a <see cref="Schedule.MaxStep"/>).
     /// </summary>
-    /// <exception cref="TrainingInputException">The schedule needs validation losses (reduce-on-plateau) or is invalid for one group.</exception>
+    /// <exception cref="LawInputException">The schedule needs validation losses (reduce-on-plateau) or is invalid for one group.</exception>
     public static double[] Of(Schedule schedule, int steps, double baseLr, long tokensPerStep)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         if (schedule.NeedsMetric)
         {
-            throw new TrainingInputException("a schedule with reduce-on-plateau follows the validation losses, which a law does not know; give a schedule of the step alone");
+            throw new LawInputException(LawOption.Schedule, ": a schedule with reduce-on-plateau follows the validation losses, which a law does not know; give a schedule of the step alone");
         }
 
         try
@@ -36,7 +35,7 @@ public static class ScheduleRates
         }
         catch (ScheduleArgumentException e)
         {
-            throw new TrainingInputException(e.Message);
+            throw new LawInputException(LawOption.Schedule, ": " + e.Message);
         }
     }
 }

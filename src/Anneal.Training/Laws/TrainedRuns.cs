@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Anneal.Training.Data;
+using Anneal.Training.Runs;
 
 namespace Anneal.Training.Laws;
 
@@ -44,8 +42,8 @@ public sealed record TrainedRun
     /// <summary>The model, data and optimizer facts that runs fitted together must share.</summary>
     public required IReadOnlyList<RunFact> Setup { get; init; }
 
-    /// <summary>run.json's <c>options</c>: what trains another run like this one.</summary>
-    public required JsonObject Options { get; init; }
+    /// <summary>The run's training options (run.json's): what trains another run like this one.</summary>
+    public required TrainingOptions Options { get; init; }
 
     /// <summary>Optimizer steps.</summary>
     public int Steps => LearningRates.Count;
@@ -77,76 +75,76 @@ public sealed record TrainedRun
 }
 
 /// <summary>
-/// Reads finished run directories (run.json, metrics.csv, summary.json) into <see cref="TrainedRun"/>s: the laws' one
-/// reader of run directories, so that moving to another run-directory type changes this file only.
+/// Reads finished run directories into <see cref="TrainedRun"/>s through <see cref="RunDirectory"/> (its manifest,
+/// summary and metric history; runs of the earlier format too): the laws' one reader of runs.
 /// </summary>
 public static class TrainedRuns
 {
-    private static readonly string[] ModelKeys = ["Layers", "Heads", "EmbeddingDim", "Context", "Dropout"];
-    private static readonly string[] OptimizerKeys = ["Optimizer", "WeightDecay", "Beta1", "Beta2", "Momentum", "GradientClip", "BatchSize", "GradientAccumulation"];
-
     /// <summary>Reads the run in <paramref name="directory"/>.</summary>
     /// <exception cref="TrainingInputException">Not a run directory, not finished, or a file that does not parse (named).</exception>
     public static TrainedRun Read(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var name = directory.TrimEnd('/', '\\');
-        var runJson = Path.Combine(directory, "run.json");
-        var metrics = Path.Combine(directory, "metrics.csv");
-        if (!File.Exists(runJson) || !File.Exists(metrics))
+        var run = new RunDirectory(directory);
+        var manifest = run.ReadManifest();
+        var summary = run.ReadSummary();
+        if (summary is not { Status: TrainingStatus.Completed })
         {
-            throw new TrainingInputException($"{name}: not a run directory (no run.json and metrics.csv); give directories written by 'anneal train' or 'anneal compare'");
+            throw new TrainingInputException(null, $"'{name}' is not a finished run (its summary says {(summary is null ? "nothing: no session ended" : summary.Status.ToString().ToLowerInvariant())})", new ResumeRemedy(name));
         }
 
-        var summary = Path.Combine(directory, "summary.json");
-        if (!File.Exists(summary) || (string?)Json(summary)["status"] != "completed")
+        var history = run.ReadHistory();
+        var lrs = history.LearningRates(0);
+        var validation = history.Evaluations.Select(e => CurvePoint.At(e.Step + 1, e.ValidationLoss)).ToList();
+        if (lrs.Count == 0 || validation.Count == 0 || validation[^1].LastSteps != lrs.Count)
         {
-            throw new TrainingInputException($"{name}: the run is not finished (summary.json missing or not 'completed'); finish it with 'anneal train --resume {name}'");
+            throw new TrainingInputException(null, $"'{run.FilePath(RunDirectory.MetricsFile)}' has no validation loss after the last step");
         }
 
-        var run = Json(runJson);
-        var options = run["options"] as JsonObject ?? throw new TrainingInputException($"{runJson}: no options");
-        var (lrs, train, validation) = ReadMetrics(metrics);
-        if (validation.Count == 0 || validation[^1].LastSteps != lrs.Length)
-        {
-            throw new TrainingInputException($"{metrics}: no validation loss after the last step");
-        }
-
-        var setup = new List<RunFact>();
-        foreach (var key in ModelKeys)
-        {
-            setup.Add(new RunFact("model", key, Text(options[key])));
-        }
-
-        setup.Add(new RunFact("model", "vocabulary_size", Text(run["vocabulary_size"])));
-        setup.Add(new RunFact("data", "data", Text(run["data"])));
-        setup.Add(new RunFact("data", "tokenizer", Text(run["tokenizer"])));
-        setup.Add(new RunFact("data", "EvalBatches", Text(options["EvalBatches"])));
-        foreach (var key in OptimizerKeys)
-        {
-            setup.Add(new RunFact("optimizer", key, Text(options[key])));
-        }
-
+        var o = manifest.Options;
+        var m = manifest.Model;
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        RunFact[] setup =
+        [
+            new("model", "Layers", m.Layers.ToString(CultureInfo.InvariantCulture)),
+            new("model", "Heads", m.Heads.ToString(CultureInfo.InvariantCulture)),
+            new("model", "EmbeddingDim", m.EmbeddingDim.ToString(CultureInfo.InvariantCulture)),
+            new("model", "Context", m.Context.ToString(CultureInfo.InvariantCulture)),
+            new("model", "Dropout", F(m.Dropout)),
+            new("model", "VocabularySize", m.VocabularySize.ToString(CultureInfo.InvariantCulture)),
+            new("data", "data", manifest.Data.Source),
+            new("data", "Tokenizer", manifest.Data.Tokenizer.Name()),
+            new("data", "EvalBatches", o.EvalBatches.ToString(CultureInfo.InvariantCulture)),
+            new("optimizer", "Optimizer", o.Optimizer.Name()),
+            new("optimizer", "WeightDecay", F(o.WeightDecay)),
+            new("optimizer", "Beta1", F(o.Beta1)),
+            new("optimizer", "Beta2", F(o.Beta2)),
+            new("optimizer", "Momentum", F(o.Momentum)),
+            new("optimizer", "GradientClip", F(o.GradientClip)),
+            new("optimizer", "BatchSize", o.BatchSize.ToString(CultureInfo.InvariantCulture)),
+            new("optimizer", "GradientAccumulation", o.GradientAccumulation.ToString(CultureInfo.InvariantCulture)),
+        ];
         return new TrainedRun
         {
             Directory = name,
-            Seed = (int?)options["Seed"] ?? 0,
-            ScheduleSpec = run["schedule"]?.ToJsonString() ?? (string?)options["Schedule"] ?? "",
-            BaseLr = (double?)options["LearningRate"] ?? lrs.Max(),
-            TokensPerStep = (long?)run["tokens_per_step"] ?? 0,
+            Seed = o.Seed,
+            ScheduleSpec = manifest.Schedule,
+            BaseLr = o.LearningRate,
+            TokensPerStep = manifest.TokensPerStep,
             LearningRates = lrs,
-            TrainLosses = train,
+            TrainLosses = history.TrainLosses,
             Validation = validation,
             FinalValidationLoss = validation[^1].Loss,
             Setup = setup,
-            Options = options,
+            Options = o,
         };
     }
 
     /// <summary>
     /// Refuses runs that differ in model, data or optimizer: the message names the option and the two runs' values.
     /// </summary>
-    /// <exception cref="TrainingInputException">Two runs disagree.</exception>
+    /// <exception cref="LawInputException">Two runs disagree.</exception>
     public static void CheckSameSetup(IReadOnlyList<TrainedRun> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -170,62 +168,7 @@ public static class TrainedRuns
 
         if (differences.Count > 0)
         {
-            throw new TrainingInputException($"the runs do not share model, data and optimizer, so one law cannot describe them: {string.Join("; ", differences)}");
+            throw new LawInputException(null, $"the runs do not share model, data and optimizer, so one law cannot describe them: {string.Join("; ", differences)}");
         }
     }
-
-    private static JsonObject Json(string path)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new TrainingInputException($"{path}: not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new TrainingInputException($"{path}: not valid JSON ({e.Message})");
-        }
-    }
-
-    private static string Text(JsonNode? node) => node switch
-    {
-        null => "none",
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => node.ToJsonString(),
-    };
-
-    private static (double[] Lrs, double[] Train, List<CurvePoint> Validation) ReadMetrics(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var header = lines.Length > 0 ? lines[0].Split(',') : [];
-        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new TrainingInputException($"{path}: no '{name}' column");
-        int step = Column("step"), lr = Column("lr_group0"), train = Column("train_loss"), val = Column("val_loss");
-        var lrs = new List<double>();
-        var losses = new List<double>();
-        var validation = new List<CurvePoint>();
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (lines[i].Length == 0)
-            {
-                continue;
-            }
-
-            var cells = lines[i].Split(',');
-            if (cells.Length != header.Length || !int.TryParse(cells[step], NumberStyles.None, CultureInfo.InvariantCulture, out var s) || s != lrs.Count)
-            {
-                throw new TrainingInputException($"{path}: line {i + 1} is not row {lrs.Count} of the run");
-            }
-
-            lrs.Add(Parse(cells[lr], path, i));
-            losses.Add(Parse(cells[train], path, i));
-            if (cells[val].Length > 0)
-            {
-                validation.Add(CurvePoint.At(s + 1, Parse(cells[val], path, i)));
-            }
-        }
-
-        return ([.. lrs], [.. losses], validation);
-    }
-
-    private static double Parse(string text, string path, int line) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new TrainingInputException($"{path}: line {line + 1}: '{text}' is not a number");
 }

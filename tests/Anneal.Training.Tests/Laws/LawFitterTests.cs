@@ -130,7 +130,7 @@ public sealed class LawFitterTests
         Assert.Equal(21, byDefault.Sources[0].Points); // 100, 105, ..., 200
         Assert.Equal(LawKind.Tissue, byDefault.Law.Kind);
         Assert.Equal(0.99, ((TissueLaw)byDefault.Law).Lambda);
-        var e = Assert.Throws<Anneal.Training.Data.TrainingInputException>(() => LawFitter.Fit(curves, new FitOptions { Law = LawKind.Tissue, BurnIn = 201 }));
-        Assert.Equal("no point to fit: every observation is before the burn-in of 201 steps; lower --burn-in", e.Message);
+        var e = Assert.Throws<LawInputException>(() => LawFitter.Fit(curves, new FitOptions { Law = LawKind.Tissue, BurnIn = 201 }));
+        Assert.Equal("BurnIn 201 leaves no point to fit: every observation is before it; lower it", e.Message);
     }
 }

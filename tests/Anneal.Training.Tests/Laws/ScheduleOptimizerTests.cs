@@ -98,7 +98,7 @@ public sealed class ScheduleOptimizerTests
     [Fact]
     public void Optimizer_refuses_a_budget_shorter_than_the_warmup()
     {
-        var e = Assert.Throws<Anneal.Training.Data.TrainingInputException>(() => ScheduleOptimizer.Optimize(Law(Of("tissue")), 12));
-        Assert.Equal("--steps must be at least the fitted warmup (10 steps) + 3 (was 12)", e.Message);
+        var e = Assert.Throws<LawInputException>(() => ScheduleOptimizer.Optimize(Law(Of("tissue")), 12));
+        Assert.Equal("Steps must be at least the fitted warmup (10 steps) + 3 (was 12)", e.Message);
     }
 }

@@ -1,7 +1,7 @@
 using Anneal.Training.Laws;
 using ScottPlot;
 
-namespace Anneal.Cli.Rendering;
+namespace Anneal.Cli.Reports;
 
 /// <summary>Plots of the loss laws: observed against fitted curves (<c>anneal fit</c>), predicted curves (<c>predict</c>, <c>optimize</c>).</summary>
 internal static class LawPlots
@@ -98,16 +98,7 @@ internal static class LawPlots
         return Render(plot, path);
     }
 
-    private static Plot NewPlot()
-    {
-        var plot = new Plot();
-        if (new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans" }.FirstOrDefault(f => Fonts.GetTypeface(f, false, false)?.FamilyName == f) is { } font)
-        {
-            plot.Font.Set(font);
-        }
-
-        return plot;
-    }
+    private static Plot NewPlot() => PlotStyle.NewPlot();
 
     private static void AddRates(Plot plot, IReadOnlyList<double> rates, Color color)
     {
