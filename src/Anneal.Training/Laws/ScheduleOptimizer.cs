@@ -31,7 +31,7 @@ public sealed record OptimizedSchedule(Schedule Schedule, IReadOnlyList<double> 
 /// <summary>
 /// Searches the schedule of <c>N</c> steps with the lowest final loss a fitted law predicts, among schedules that keep the
 /// fitted runs' warmup (up to its peak step <c>W</c>), never exceed the fitted peak and never increase after it: the
-/// rate after the warmup is piecewise linear between knots <c>W = p_0 &lt; p_1 &lt; ... &lt; p_K = N - 1</c>, with knot
+/// rate after the warmup is piecewise linear between knots <c>W = p_0 &lt; p_1 &lt; ... &lt; p_K = N</c>, with knot
 /// values <c>v_0 = 1</c>, <c>v_j = r_1 * ... * r_j</c> and every <c>r_j</c> in [0, 1] (so non-increasing and within
 /// the cap by construction). The <c>r_j</c> are found by bounded BFGS (MathNet.Numerics' <c>BfgsBMinimizer</c>) on the
 /// law's analytic gradient, from several starting shapes (constant, linear, cosine and warmup-stable-decay tails),
@@ -91,13 +91,14 @@ public static class ScheduleOptimizer
             throw new LawInputException(LawOption.Steps, $"must be at least the fitted warmup ({w} steps) + 3 (was {steps})");
         }
 
-        var k = Math.Min(knots ?? DefaultKnots(steps, w), steps - 1 - w);
+        var k = Math.Min(knots ?? DefaultKnots(steps, w), steps - w);
         if (k < 2)
         {
             throw new LawInputException(LawOption.Knots, $"must be >= 2 (was {k})");
         }
 
-        var positions = Enumerable.Range(0, k + 1).Select(j => w + (int)Math.Round((double)j * (steps - 1 - w) / k)).ToArray();
+        // The last knot is at N, the schedule's horizon (its value only shapes the last segment: step N is never taken).
+        var positions = Enumerable.Range(0, k + 1).Select(j => w + (int)Math.Round((double)j * (steps - w) / k)).ToArray();
         var problem = new Problem(law, steps, positions);
         var best = (Value: double.PositiveInfinity, R: (double[]?)null);
         foreach (var start in Starts(positions, steps))
@@ -197,7 +198,7 @@ public static class ScheduleOptimizer
             var peak = law.Warmup[w];
             for (var j = 0; j + 1 < positions.Length; j++)
             {
-                for (var t = positions[j] + 1; t <= positions[j + 1]; t++)
+                for (var t = positions[j] + 1; t <= Math.Min(positions[j + 1], steps - 1); t++)
                 {
                     var p = (double)(t - positions[j]) / (positions[j + 1] - positions[j]);
                     rates[t] = peak * (values[j] + (values[j + 1] - values[j]) * p);
@@ -225,7 +226,7 @@ public static class ScheduleOptimizer
             var dValues = new double[values.Length];
             for (var j = 0; j + 1 < positions.Length; j++)
             {
-                for (var t = positions[j] + 1; t <= positions[j + 1]; t++)
+                for (var t = positions[j] + 1; t <= Math.Min(positions[j + 1], steps - 1); t++)
                 {
                     var p = (double)(t - positions[j]) / (positions[j + 1] - positions[j]);
                     dValues[j] += dRates[t] * _unit * peak * (1 - p);

@@ -11,7 +11,7 @@ namespace Anneal;
 /// lr(t) = base_lr * (f_j + (f_(j+1) - f_j) * (t - s_j) / (s_(j+1) - s_j))   s_j &lt;= t &lt;= s_(j+1)
 /// lr(t) = base_lr * f_m                                                     t &gt;= s_m
 /// </code>
-/// At step 0, <c>base_lr * f_0</c> when <c>s_0 = 0</c>. Any shape of schedule can be written this way; it is the form
+/// At step 0, <c>base_lr * f_0</c> when <c>s_0 = 0</c>. Its horizon is the last knot <c>s_m</c>. Any shape of schedule can be written this way; it is the form
 /// <c>anneal optimize</c> writes its searched schedule in (a knot every few steps after the warmup).
 /// </summary>
 /// <example><c>{"type":"piecewise_linear","steps":[0,100,800,1000],"factors":[0.0,1.0,1.0,0.0]}</c>: linear warmup over
@@ -53,6 +53,9 @@ public sealed class PiecewiseLinear : MultiplicativeSchedule
 
     /// <inheritdoc />
     public override string TypeName => "piecewise_linear";
+
+    /// <summary>The last knot: the step from which the factor stays <c>f_m</c>.</summary>
+    public override long? HorizonFor(long tokensPerStep) => _steps[^1];
 
     /// <inheritdoc />
     public override double Factor(long step)

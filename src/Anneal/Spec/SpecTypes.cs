@@ -63,9 +63,9 @@ internal static class SpecTypes
             ["warmup"] = r => new Warmup(r.Long("num_warmup_steps"), r.Schedule("schedule"), r.Double("start_factor", Warmup.DefaultStartFactor)),
             ["restarts"] = r => new Restarts(r.Long("period"), r.Schedule("schedule")),
             ["tokens"] = r => new InTokens(r.Schedule("schedule")),
-            ["piecewise_linear"] = r => new PiecewiseLinear(r.LongList("steps"), r.PerGroup("factors").Values),
             ["ramp"] = r => new Ramp(
                 r.Long("num_steps"), r.Double("from"), r.Double("to"), r.Enum("shape", SpecNames.ParseRampShape, Ramp.DefaultShape), r.Double("num_cycles", Ramp.DefaultNumCycles)),
+            ["piecewise_linear"] = r => new PiecewiseLinear(r.LongList("steps"), r.PerGroup("factors").Values),
         };
 
     private static Schedule Exponential(SpecReader r)
