@@ -82,6 +82,9 @@ internal static class Program
             FindLrCommand.Create(context),
             CompareCommand.Create(context),
             PrepareCommand.Create(context),
+            FitCommand.Create(context),
+            PredictCommand.Create(context),
+            OptimizeCommand.Create(context),
         };
         return root;
     }

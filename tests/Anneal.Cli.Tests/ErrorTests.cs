@@ -80,7 +80,7 @@ public sealed class ErrorTests
             "error: unexpected argument 'extra' for 'anneal schedule' (quote inline JSON so the shell passes it as one argument); run 'anneal schedule --help' for usage",
             "schedule", StepLr, "extra", "--steps", "3");
         Cli.Fails("error: unknown command 'schedul' (did you mean 'schedule'?)", "schedul");
-        Cli.Fails("error: no command given (commands: schedule, train, find-lr, compare, prepare); run 'anneal --help' for usage");
+        Cli.Fails("error: no command given (commands: schedule, train, find-lr, compare, prepare, fit, predict, optimize); run 'anneal --help' for usage");
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class GoldenTests
     [Fact]
     public void Golden_files_cover_every_spec_type()
     {
-        var covered = GoldenCase.Load("pytorch.json").Concat(GoldenCase.Load("huggingface.json")).Concat(GoldenCase.Load("degenerate.json"))
+        var covered = GoldenCase.Load("pytorch.json").Concat(GoldenCase.Load("huggingface.json")).Concat(GoldenCase.Load("degenerate.json")).Concat(GoldenCase.Load("piecewise_linear.json"))
             .Select(c => c.Json["spec"]!["type"]!.GetValue<string>()).ToHashSet();
         var uncovered = ScheduleSpec.TypeNames.Except(covered)
             .Except(["warmup", "restarts", "ramp", "tokens", "reduce_lr_on_plateau"]);

@@ -10,7 +10,7 @@ public sealed class SpecErrorTests
         "StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, " +
         "CyclicLR, OneCycleLR, SequentialLR, ChainedScheduler, ReduceLROnPlateau, LambdaLR, MultiplicativeLR, constant, " +
         "constant_with_warmup, linear, cosine, cosine_with_restarts, polynomial, inverse_sqrt, cosine_with_min_lr, " +
-        "cosine_warmup_with_min_lr, warmup_stable_decay, reduce_lr_on_plateau, warmup, restarts, tokens, ramp";
+        "cosine_warmup_with_min_lr, warmup_stable_decay, reduce_lr_on_plateau, warmup, restarts, tokens, ramp, piecewise_linear";
 
     public static TheoryData<string, string, string> ParseErrors() => new()
     {

@@ -87,6 +87,7 @@ public sealed class SpecRoundTripTests
               {"type":"warmup","num_warmup_steps":5,"schedule":{"type":"cosine","num_warmup_steps":0,"num_training_steps":35}}}
             """),
         ("ramp", """{"type":"ramp","num_steps":80,"from":0.2,"to":1,"shape":"1-sqrt","num_cycles":0.5}"""),
+        ("piecewise_linear", """{"type":"piecewise_linear","steps":[0,20,90,160],"factors":[0.0,1.0,0.6,0.05]}"""),
         ("tokens", """{"type":"tokens","schedule":{"type":"cosine","num_warmup_steps":1024,"num_training_steps":12800}}"""),
     ];
 

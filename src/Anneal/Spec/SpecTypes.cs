@@ -65,6 +65,7 @@ internal static class SpecTypes
             ["tokens"] = r => new InTokens(r.Schedule("schedule")),
             ["ramp"] = r => new Ramp(
                 r.Long("num_steps"), r.Double("from"), r.Double("to"), r.Enum("shape", SpecNames.ParseRampShape, Ramp.DefaultShape), r.Double("num_cycles", Ramp.DefaultNumCycles)),
+            ["piecewise_linear"] = r => new PiecewiseLinear(r.LongList("steps"), r.PerGroup("factors").Values),
         };
 
     private static Schedule Exponential(SpecReader r)
