@@ -19,37 +19,86 @@ public sealed record CompareSettings
     /// </remarks>
     public static TrainingOptions DefaultTraining { get; } = new() { EvalEvery = 25, EmbeddingDim = 128 };
 
-    /// <summary>Everything the runs share: model, data, seed, optimizer, peak learning rate and step budget (the schedule is each entry's).</summary>
+    /// <summary>The default peak learning rates: half a decade apart around AdamW's 3e-3.</summary>
+    public static IReadOnlyList<double> DefaultLearningRates { get; } = [1e-3, 3e-3, 1e-2];
+
+    /// <summary>The default number of seeds: the fewest that give an interval with some width to it (t = 4.30 for 3).</summary>
+    public const int DefaultSeeds = 3;
+
+    /// <summary>
+    /// Everything the runs share: model, data, optimizer and step budget (the schedule is each entry's). Its
+    /// <see cref="TrainingOptions.Seed"/> is the first seed; its <see cref="TrainingOptions.LearningRate"/> is not used (each
+    /// run has one of <see cref="LearningRates"/>).
+    /// </summary>
     public TrainingOptions Training { get; init; } = DefaultTraining;
 
     /// <summary>The schedules to compare.</summary>
     public IReadOnlyList<CompareEntry> Entries { get; init; } = CompareSet.Default;
 
-    /// <summary>The target validation loss for "tokens to target"; null means the median final validation loss of the runs.</summary>
+    /// <summary>The peak learning rates: every schedule is trained at each (<c>--lr 1e-3,3e-3,1e-2</c>).</summary>
+    public IReadOnlyList<double> LearningRates { get; init; } = DefaultLearningRates;
+
+    /// <summary>How many seeds: <see cref="TrainingOptions.Seed"/> and the ones after it.</summary>
+    public int SeedCount { get; init; } = DefaultSeeds;
+
+    /// <summary>The seeds, <c>seed .. seed + SeedCount - 1</c>.</summary>
+    public IReadOnlyList<int> Seeds => [.. Enumerable.Range(Training.Seed, Math.Max(SeedCount, 0))];
+
+    /// <summary>Every run, in plan order (<see cref="SweepPlan.Runs"/>).</summary>
+    public IReadOnlyList<SweepRun> Runs => SweepPlan.Runs(Entries, LearningRates, Seeds);
+
+    /// <summary>The target validation loss for "tokens to target"; null means the median final validation loss of the schedules at their best LR.</summary>
     public double? Target { get; init; }
 
     /// <summary>The warmup-stable-decay branching experiment to run as well, or null.</summary>
     public BranchingOptions? Branching { get; init; }
 
-    /// <summary>The command line that produced the report, shown in it for reproduction.</summary>
+    /// <summary>The command line that produced the report, shown in it for reproduction (without <c>--shard</c>, which only says who trains what).</summary>
     public string? CommandLine { get; init; }
 
     /// <summary>Checks the options; problems are gathered into one message.</summary>
     /// <exception cref="TrainingInputException">A value is out of range, a name repeats, or the branching plan is impossible.</exception>
     public void Validate()
     {
-        Training.Validate();
-        CompareSet.CheckDistinct(Entries);
-        if (Target is { } t && !(t > 0 && double.IsFinite(t)))
+        var problems = new List<OptionProblem>(Training.Problems());
+        if (LearningRates.Count == 0)
         {
-            throw new TrainingInputException(TrainingOption.Target, $"must be a finite number > 0 (was {t.ToString(CultureInfo.InvariantCulture)})");
+            problems.Add(new OptionProblem(TrainingOption.LearningRate, "needs at least one learning rate"));
         }
 
+        foreach (var lr in LearningRates.Where(lr => !(lr > 0 && double.IsFinite(lr))))
+        {
+            problems.Add(new OptionProblem(TrainingOption.LearningRate, $"must be finite numbers > 0 (was {Show(lr)})"));
+        }
+
+        if (LearningRates.Distinct().Count() != LearningRates.Count)
+        {
+            problems.Add(new OptionProblem(TrainingOption.LearningRate, $"lists {LearningRates.GroupBy(l => l).First(g => g.Count() > 1).Key.ToString("R", CultureInfo.InvariantCulture)} twice"));
+        }
+
+        if (SeedCount < 1)
+        {
+            problems.Add(new OptionProblem(TrainingOption.Seeds, $"must be >= 1 (was {SeedCount})"));
+        }
+
+        if (Target is { } t && !(t > 0 && double.IsFinite(t)))
+        {
+            problems.Add(new OptionProblem(TrainingOption.Target, $"must be a finite number > 0 (was {Show(t)})"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new TrainingInputException(problems);
+        }
+
+        CompareSet.CheckDistinct(Entries);
         if (Branching is { } b)
         {
             BranchingPlan.Create(Training.Steps, b);
         }
     }
+
+    private static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>A run that <see cref="Compare.Run"/> is about to train, or found already trained.</summary>
