@@ -46,6 +46,8 @@ internal sealed class OptionFlags
         [TrainingOption.BranchAt] = "--branch-at",
         [TrainingOption.DecayFraction] = "--decay-fraction",
         [TrainingOption.ShardTokens] = "--shard-tokens",
+        [TrainingOption.Seeds] = "--seeds",
+        [TrainingOption.Shard] = "--shard",
     };
 
     private static readonly Dictionary<TrainingOption, string> Words = new()
