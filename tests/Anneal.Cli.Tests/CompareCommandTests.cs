@@ -150,7 +150,7 @@ public sealed class CompareCommandTests
         Cli.Fails("error: two schedules are named 'cosine'; name them with NAME=SPEC", "compare", "cosine", "cosine", "--out", outDir);
         Cli.Fails("error: --decay-fraction needs --branch-at", "compare", "--decay-fraction", "0.3", "--out", outDir);
         Cli.Fails("error: --branch-at '0.5,x': 'x' is not a finite number; give comma-separated numbers such as --branch-at 0.25,0.5,1", "compare", "--branch-at", "0.5,x", "--out", outDir);
-        Cli.Fails("error: --lr '0.003,x': 'x' is not a finite number; give comma-separated numbers such as --lr 1e-3,3e-3,1e-2", "compare", "--lr", "0.003,x", "--out", outDir);
+        Cli.Fails("error: --lr '0.003,x': 'x' is not a finite number; give comma-separated numbers such as --lr 3e-3,1e-2,3e-2", "compare", "--lr", "0.003,x", "--out", outDir);
         Cli.Fails("error: --lr must be finite numbers > 0 (was -0.1); --lr lists 0.003 twice", "compare", "--lr", "0.003,-0.1,0.003", "--out", outDir);
         Cli.Fails("error: --seeds must be >= 1 (was 0)", "compare", "--seeds", "0", "--out", outDir);
         Cli.Fails("error: --eval-batches must be >= 1 (was 0)", "compare", "--eval-batches", "0", "--out", outDir);

@@ -22,6 +22,17 @@ public sealed class ShardTests
     }
 
     [Fact]
+    public void TheDefaultSweepIsElevenSchedulesAtThreePeakLrsAndThreeSeeds()
+    {
+        var settings = new CompareSettings();
+        settings.Validate();
+        Assert.Equal(99, settings.Runs.Count); // about 12-15 minutes on 2 cores at 7-9 s a run
+        Assert.Equal([3e-3, 1e-2, 3e-2], settings.LearningRates);
+        Assert.Equal([1337, 1338, 1339], settings.Seeds);
+        Assert.Equal((64, 2, 2, 300, 20), (settings.Training.EmbeddingDim, settings.Training.Layers, settings.Training.Heads, settings.Training.Steps, settings.Training.EvalEvery));
+    }
+
+    [Fact]
     public void EveryRunIsInExactlyOneShardForAnyShardCount()
     {
         foreach (var (lrs, seeds) in new[] { (1, 1), (1, 3), (3, 3), (2, 5) })
