@@ -48,6 +48,7 @@ internal sealed class OptionFlags
         [TrainingOption.ShardTokens] = "--shard-tokens",
         [TrainingOption.Seeds] = "--seeds",
         [TrainingOption.Shard] = "--shard",
+        [TrainingOption.Predict] = "--predict",
     };
 
     private static readonly Dictionary<TrainingOption, string> Words = new()

@@ -61,13 +61,17 @@ internal static class CompareCommand
         var reportOnly = new Option<bool>("--report-only") { Description = "Train nothing: assemble the report when every run is done, else list the missing runs (exit 1)." };
         var slurm = new Option<string>("--slurm") { HelpName = "FILE", Description = "Write a bash driver that submits the sweep to Slurm (an array job of shards, then a report job after them) and exit; run it with bash FILE." };
         var shards = TrainCommand.Int("--shards", "N", "Array tasks of the --slurm driver [default: one per run].");
+        var predict = new Option<bool>("--predict")
+        {
+            Description = "Also fit a loss law (Tissue et al.) at each peak LR on the warmup-constant and warmup-cosine runs, and report every other schedule with their warmup: its predicted final validation loss next to the trained one, with the error (results.csv, report).",
+        };
         var threads = TrainCommand.Int("--threads", "N", $"TorchSharp threads while training [default: the CPUs this process may use, here {Environment.ProcessorCount}; a Slurm job's --cpus-per-task].");
 
         var model = new ModelOptions(d);
         var command = new Command("compare", "Train the same model, data and budget under several schedules, each at several peak LRs and seeds, and write a ranked report with confidence intervals: runs.csv, results.csv, plots, report.md and a self-contained report.html.")
         {
             schedules, file, output, force, steps, lr, seeds, evalEvery, evalBatches, checkpointEvery, corpusChars, target, branchAt, decayFraction,
-            shard, reportOnly, slurm, shards, threads,
+            shard, reportOnly, slurm, shards, threads, predict,
         };
         foreach (var option in model.All)
         {
@@ -124,6 +128,7 @@ internal static class CompareCommand
                 SeedCount = parse.GetValue(seeds) ?? CompareSettings.DefaultSeeds,
                 Target = parse.GetValue(target),
                 Branching = branching,
+                Predict = parse.GetValue(predict),
                 CommandLine = "anneal compare " + string.Join(' ', Recorded(tokens).Select(Quote)),
             };
             var directory = parse.GetValue(output) ?? DefaultOut;
@@ -439,6 +444,11 @@ internal static class CompareCommand
             }
 
             console.Write(grid);
+        }
+
+        if (report.Prediction is { } prediction)
+        {
+            o.WriteLine(PredictionSection.Summary(prediction, report.Schedules));
         }
 
         if (report.Branching is { } branching)

@@ -18,7 +18,8 @@ internal static class CompareCsv
     /// <summary>The columns of <c>results.csv</c>.</summary>
     public const string ResultsHeader =
         "rank,name,optimizer,weight_decay,best_lr,seeds,final_val_loss_mean,final_val_loss_std,final_val_loss_ci95_low,final_val_loss_ci95_high," +
-        "diff_to_best,diff_to_best_ci95_low,diff_to_best_ci95_high,tied_with_best,best_lr_at_edge,best_val_loss_mean,excess_over_floor,tokens_to_target,largest_spike,wall_seconds,schedule";
+        "diff_to_best,diff_to_best_ci95_low,diff_to_best_ci95_high,tied_with_best,best_lr_at_edge,best_val_loss_mean,excess_over_floor,tokens_to_target,largest_spike,wall_seconds," +
+        "predicted_final_val_loss,prediction_error,schedule";
 
     /// <summary>The columns of <c>lr_sensitivity.csv</c>.</summary>
     public const string SensitivityHeader = "name,lr,seeds,completed,diverged,final_val_loss_mean,final_val_loss_std,final_val_loss_ci95_low,final_val_loss_ci95_high,is_best_lr";
@@ -57,7 +58,9 @@ internal static class CompareCsv
 
     /// <summary>
     /// <c>results.csv</c>: the winner has <c>diff_to_best</c> 0 and no interval; a schedule without a best LR (diverged at
-    /// every LR) has empty statistics; <c>best_lr_at_edge</c> is <c>low</c>, <c>high</c> or empty.
+    /// every LR) has empty statistics; <c>best_lr_at_edge</c> is <c>low</c>, <c>high</c> or empty; <c>predicted_final_val_loss</c>
+    /// and <c>prediction_error</c> (|predicted - trained mean| / trained mean, at the best LR) are empty without <c>--predict</c> and
+    /// for the schedules the law does not predict (those it is fitted on, and those with another warmup or optimizer).
     /// </summary>
     public static string Results(CompareReport report)
     {
@@ -66,6 +69,7 @@ internal static class CompareCsv
         {
             var f = s.Best?.Final;
             var d = s.DiffToBest?.Summary;
+            var p = report.Prediction?.At(s.Name, s.BestLearningRate);
             text.AppendJoin(',',
                 s.Rank.ToString(CultureInfo.InvariantCulture),
                 Quote(s.Name),
@@ -87,6 +91,8 @@ internal static class CompareCsv
                 R(s.TokensToTarget),
                 R(s.LargestSpike),
                 s.WallSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                R(p?.Predicted),
+                R(p?.RelativeError),
                 Quote(s.Spec)).Append('\n');
         }
 

@@ -116,6 +116,11 @@ internal static class CompareReportWriter
             blocks.Add(branchingImage!);
         }
 
+        if (report.Prediction is not null)
+        {
+            blocks.AddRange(PredictionSection.Blocks(report));
+        }
+
         blocks.Add(new ReportHeading(2, "Going bigger"));
         blocks.Add(new ReportParagraph(GoingBigger(report)));
         blocks.Add(new ReportHeading(2, "Machine and time"));

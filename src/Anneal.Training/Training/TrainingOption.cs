@@ -126,4 +126,7 @@ public enum TrainingOption
 
     /// <summary>The shard of a comparison one process trains.</summary>
     Shard,
+
+    /// <summary>A comparison's loss-law predictions (<c>--predict</c>).</summary>
+    Predict,
 }

@@ -101,7 +101,7 @@ public static class Compare
 
         Directory.CreateDirectory(outputDirectory);
         report.WriteManifest(Manifest(settings, jobs));
-        var session = new Session(report, invocation, started, loadAtStart);
+        using var session = new Session(report, invocation, started, loadAtStart); // restores the torch threads however Run returns
         progress.Planned(plans);
         var busy = new List<int>();
         for (var i = 0; i < mine.Count; i++)
@@ -194,7 +194,8 @@ public static class Compare
             branchReport,
             report.ReadSessions(),
             MachineInfo.Describe(loadAtStart),
-            measured.Runs.Sum(r => r.WallSeconds) + (branchReport?.WallSeconds ?? 0));
+            measured.Runs.Sum(r => r.WallSeconds) + (branchReport?.WallSeconds ?? 0),
+            settings.Predict ? ComparePrediction.Run(settings, jobs, measured.Runs, measured.Ranked) : null);
         return new CompareOutcome(CompareStatus.Reported, done, session.Trained, [], null, mine.Count);
     }
 
@@ -393,10 +394,14 @@ public static class Compare
             history);
     }
 
-    /// <summary>This invocation's session: written once it has trained something.</summary>
-    private sealed class Session(CompareDirectory report, CompareInvocation invocation, DateTimeOffset started, string? loadAtStart)
+    /// <summary>
+    /// This invocation's session: written once it has trained something. It sets the torch threads before the first
+    /// training and puts back the process's earlier count when disposed (the count is global to the process).
+    /// </summary>
+    private sealed class Session(CompareDirectory report, CompareInvocation invocation, DateTimeOffset started, string? loadAtStart) : IDisposable
     {
         private bool _training;
+        private int? _previousThreads;
 
         public List<PlannedRun> Trained { get; } = [];
 
@@ -412,7 +417,17 @@ public static class Compare
             if (invocation.Threads is { } threads)
             {
                 Anneal.TorchSharp.TorchRuntime.EnsureLoaded();
+                _previousThreads = global::TorchSharp.torch.get_num_threads();
                 global::TorchSharp.torch.set_num_threads(threads);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_previousThreads is { } previous)
+            {
+                global::TorchSharp.torch.set_num_threads(previous);
+                _previousThreads = null;
             }
         }
 

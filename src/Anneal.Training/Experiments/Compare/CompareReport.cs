@@ -117,9 +117,9 @@ public sealed record ScheduleResult(
 }
 
 /// <summary>
-/// The outcome of a comparison: everything a report shows (the command line renders it). The hook for more columns
-/// (a law's predicted loss, issue 10): <see cref="Schedules"/> (ranked rows, each with its best LR and runs) and
-/// <see cref="Runs"/> (every run, its directory and history).
+/// The outcome of a comparison: everything a report shows (the command line renders it): <see cref="Schedules"/>
+/// (ranked rows, each with its best LR and runs), <see cref="Runs"/> (every run, its directory and history) and, with
+/// <c>--predict</c>, the law's predictions.
 /// </summary>
 /// <param name="Options">What was compared.</param>
 /// <param name="Schedules">The schedules at their best LR, ranked (best first).</param>
@@ -136,6 +136,7 @@ public sealed record ScheduleResult(
 /// <param name="Sessions">The invocations that trained the runs (<c>sessions/</c>).</param>
 /// <param name="Machine">The machine that assembled the report.</param>
 /// <param name="WallSeconds">Wall time of every run (and branching run) summed, over all sessions.</param>
+/// <param name="Prediction">The loss law's predictions (<see cref="CompareSettings.Predict"/>), or null.</param>
 public sealed record CompareReport(
     CompareSettings Options,
     IReadOnlyList<ScheduleResult> Schedules,
@@ -151,7 +152,8 @@ public sealed record CompareReport(
     BranchingReport? Branching,
     IReadOnlyList<CompareSession> Sessions,
     MachineInfo Machine,
-    double WallSeconds);
+    double WallSeconds,
+    PredictionReport? Prediction = null);
 
 /// <summary>The measurements a run's row is made of, each a pure function of a run's evaluations.</summary>
 public static class CompareMetrics

@@ -52,6 +52,12 @@ public sealed record CompareSettings
     /// <summary>The target validation loss for "tokens to target"; null means the median final validation loss of the schedules at their best LR.</summary>
     public double? Target { get; init; }
 
+    /// <summary>
+    /// Fit a loss law at each peak LR on the <c>warmup-constant</c> and <c>warmup-cosine</c> runs and predict every other
+    /// schedule sharing their warmup (<see cref="ComparePrediction"/>); needs both presets in <see cref="Entries"/>.
+    /// </summary>
+    public bool Predict { get; init; }
+
     /// <summary>The warmup-stable-decay branching experiment to run as well, or null.</summary>
     public BranchingOptions? Branching { get; init; }
 
@@ -86,6 +92,13 @@ public sealed record CompareSettings
         if (Target is { } t && !(t > 0 && double.IsFinite(t)))
         {
             problems.Add(new OptionProblem(TrainingOption.Target, $"must be a finite number > 0 (was {Show(t)})"));
+        }
+
+        if (Predict && ComparePrediction.Missing(Entries, Training) is { Count: > 0 } missing)
+        {
+            problems.Add(new OptionProblem(
+                TrainingOption.Predict,
+                $"fits the law on the {string.Join(" and ", ComparePrediction.FittedPresets)} runs (with the comparison's optimizer), and the set has no {string.Join(" and no ", missing)}; add {(missing.Count == 1 ? "it" : "them")} to the schedules, or leave out --predict"));
         }
 
         if (problems.Count > 0)
