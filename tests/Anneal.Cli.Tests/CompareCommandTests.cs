@@ -51,7 +51,7 @@ public sealed class CompareCommandTests
         var results = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
         Assert.Equal(
             "rank,name,optimizer,weight_decay,best_lr,seeds,final_val_loss_mean,final_val_loss_std,final_val_loss_ci95_low,final_val_loss_ci95_high," +
-            "diff_to_best,diff_to_best_ci95_low,diff_to_best_ci95_high,tied_with_best,best_lr_at_edge,best_val_loss_mean,excess_over_floor,tokens_to_target,largest_spike,wall_seconds,schedule",
+            "diff_to_best,diff_to_best_ci95_low,diff_to_best_ci95_high,tied_with_best,best_lr_at_edge,best_val_loss_mean,excess_over_floor,tokens_to_target,largest_spike,wall_seconds,predicted_final_val_loss,prediction_error,schedule",
             results[0]);
         Assert.Equal(["constant", "cosine", "late"], results.Skip(1).Select(r => r.Split(',')[1]).Order());
         double Final(string name, string lr, string seed) =>
@@ -138,6 +138,94 @@ public sealed class CompareCommandTests
         Assert.Equal($"anneal compare constant cosine --lr 0.01 --seeds 2 --out {outDir} {string.Join(' ', Tiny[..^2])}", new CompareDirectory(outDir).ReadManifest().CommandLine);
         Assert.Equal(["0/2", "1/2"], new CompareDirectory(outDir).ReadSessions().Select(s => s.Shard));
         Assert.Contains("Shard 0/2 trained 2 runs on ", File.ReadAllText(Path.Combine(outDir, "report.md")));
+    }
+
+    [Fact]
+    public void PredictFitsTheLawOnTheWarmupConstantAndWarmupCosineRunsAndReportsTheOthersWithTheirError()
+    {
+        using var dir = new TempDir();
+        var outDir = Path.Combine(dir.Root, "report");
+        string[] tiny = [.. Tiny.Select(a => a == "12" ? "40" : a)]; // 40 steps: a 2-step warmup, 10 validation points a run
+        Assert.Contains("40", tiny);
+        string[] args = ["compare", "warmup-constant", "warmup-cosine", "warmup-linear", "constant", "--lr", "0.003,0.01", "--seeds", "2", "--out", outDir, .. tiny];
+        Cli.Ok(args);
+        var before = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
+        Assert.All(before.Skip(1), r => Assert.Equal(["", ""], Fields(r)[20..22])); // no --predict: empty columns
+
+        // The fit needs no training: --report-only --predict on the trained runs.
+        var assembled = Cli.Ok([.. args, "--report-only", "--predict"]);
+        Assert.Contains("16 of 16 runs finished earlier, skipped", assembled.Out);
+        Assert.Contains("The loss law, fitted on warmup-constant and warmup-cosine at each peak LR, predicts the final validation loss of the 1 other schedule with their warmup, at its best LR, with a mean relative error of ", assembled.Out);
+
+        var results = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
+        var header = results[0].Split(',');
+        var predicted = Array.IndexOf(header, "predicted_final_val_loss");
+        var error = Array.IndexOf(header, "prediction_error");
+        var mean = Array.IndexOf(header, "final_val_loss_mean");
+        Assert.Equal((20, 21), (predicted, error));
+        var rows = results.Skip(1).Select(Fields).ToDictionary(r => r[1]);
+        Assert.Equal(["constant", "warmup-constant", "warmup-cosine", "warmup-linear"], rows.Keys.Order());
+
+        // The runs it is fitted on are not predicted, nor a schedule without their warmup.
+        foreach (var name in new[] { "warmup-constant", "warmup-cosine", "constant" })
+        {
+            Assert.Equal(("", ""), (rows[name][predicted], rows[name][error]));
+        }
+
+        var p = double.Parse(rows["warmup-linear"][predicted], CultureInfo.InvariantCulture);
+        var trained = double.Parse(rows["warmup-linear"][mean], CultureInfo.InvariantCulture);
+        Assert.True(double.IsFinite(p) && p > 0, $"predicted {p}");
+        Assert.Equal(Math.Abs(p - trained) / trained, double.Parse(rows["warmup-linear"][error], CultureInfo.InvariantCulture), 12);
+        var sameButPredicted = before.Zip(results, (b, a) => (Fields(b), Fields(a))).Skip(1).All(x => x.Item1.Count == x.Item2.Count && x.Item1.Where((_, i) => i < 19).SequenceEqual(x.Item2.Where((_, i) => i < 19)));
+        Assert.True(sameButPredicted, "the ranking is the same with --predict");
+
+        var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("## Predicted by a loss law (--predict)", md);
+        Assert.Contains("| 0.003 | warmup-constant x 2 seeds, warmup-cosine x 2 seeds |", md);
+        Assert.Contains("| 0.01 | warmup-constant x 2 seeds, warmup-cosine x 2 seeds |", md);
+        Assert.Contains("Warnings of the law", md);
+    }
+
+    [Fact]
+    public void PredictWithoutWarmupConstantOrWarmupCosineIsOneErrorLine()
+    {
+        using var dir = new TempDir();
+        var outDir = Path.Combine(dir.Root, "x");
+        Cli.Fails("error: --predict fits the law on the warmup-constant and warmup-cosine runs (with the comparison's optimizer), and the set has no warmup-constant; add it to the schedules, or leave out --predict",
+            "compare", "warmup-cosine", "warmup-linear", "--predict", "--out", outDir);
+        Cli.Fails("error: --predict fits the law on the warmup-constant and warmup-cosine runs (with the comparison's optimizer), and the set has no warmup-constant and no warmup-cosine; add them to the schedules, or leave out --predict",
+            "compare", "cosine", "--schedules", WriteAdamEntries(dir), "--predict", "--out", outDir);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    /// <summary>A --schedules file with both presets under another optimizer: they do not count as the fitted runs.</summary>
+    private static string WriteAdamEntries(TempDir dir)
+    {
+        var path = Path.Combine(dir.Root, "adam.json");
+        File.WriteAllText(path, """[{"name":"adam-const","schedule":"warmup-constant","optimizer":"adam"},{"name":"adam-cos","schedule":"warmup-cosine","optimizer":"adam"}]""");
+        return path;
+    }
+
+    private static List<string> Fields(string line)
+    {
+        var fields = new List<string>();
+        var quoted = false;
+        var start = 0;
+        for (var i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (line[i] == ',' && !quoted)
+            {
+                fields.Add(line[start..i]);
+                start = i + 1;
+            }
+        }
+
+        fields.Add(line[start..]);
+        return fields;
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class PredictionSection
 
         var worst = errors.MaxBy(p => p.RelativeError)!;
         return string.Create(CultureInfo.InvariantCulture,
-            $"The loss law, fitted on {string.Join(" and ", ComparePrediction.FittedPresets)} at each peak LR, predicts the final validation loss of the {errors.Count} other schedules with their warmup, at their best LR, " +
+            $"The loss law, fitted on {string.Join(" and ", ComparePrediction.FittedPresets)} at each peak LR, predicts the final validation loss of {(errors.Count == 1 ? "the 1 other schedule" : $"the {errors.Count} other schedules")} with their warmup, at {(errors.Count == 1 ? "its" : "their")} best LR, " +
             $"with a mean relative error of {Percent(errors.Average(p => p.RelativeError!.Value))} and a worst of {Percent(worst.RelativeError!.Value)} ({worst.Name}: predicted {F4(worst.Predicted)}, trained {F4(worst.Trained!.Value)}).");
     }
 
