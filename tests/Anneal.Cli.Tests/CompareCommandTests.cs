@@ -9,11 +9,11 @@ namespace Anneal.Cli.Tests;
 /// <summary><c>anneal compare</c>: the command line, the printed tables and the report files it renders.</summary>
 public sealed class CompareCommandTests
 {
-    /// <summary>A tiny run (1 layer, width 16, 12 steps) on one torch thread.</summary>
+    /// <summary>A tiny run (1 layer, width 16, 12 steps), on the default torch threads (the CPUs the process may use: what the test process has).</summary>
     internal static readonly string[] Tiny =
     [
         "--steps", "12", "--layers", "1", "--heads", "2", "--dim", "16", "--batch-size", "8", "--context", "32",
-        "--eval-every", "4", "--eval-batches", "2", "--corpus-chars", "50000", "--threads", "1",
+        "--eval-every", "4", "--eval-batches", "2", "--corpus-chars", "50000",
     ];
 
     [Fact]
@@ -21,7 +21,8 @@ public sealed class CompareCommandTests
     {
         using var dir = new TempDir();
         var outDir = Path.Combine(dir.Root, "report");
-        string[] args = ["compare", "constant", "cosine", "late=wsd-1sqrt", "--lr", "0.003,0.01", "--seeds", "2", "--out", outDir, .. Tiny];
+        // --threads at its default (a count the test process already has: the count is global to the process).
+        string[] args = ["compare", "constant", "cosine", "late=wsd-1sqrt", "--lr", "0.003,0.01", "--seeds", "2", "--out", outDir, .. Tiny, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)];
         var result = Cli.Ok(args);
 
         Assert.Contains($"[1/12] constant lr 0.003 seed 1337: training to step 12 ({Path.Combine(outDir, "runs/constant/lr-0.003/seed-1337")})", result.OutLines);
@@ -119,7 +120,7 @@ public sealed class CompareCommandTests
         var first = Cli.Ok([.. args, "--shard", "0/2"]);
         Assert.Contains("[1/2] constant lr 0.01 seed 1337: training to step 12", first.Out);
         Assert.Contains("[2/2] cosine lr 0.01 seed 1337: completed", first.Out);
-        Assert.EndsWith($"shard 0/2: its 2 runs are done (2 trained now, 0 earlier); when every shard is done, assemble the report with: anneal compare constant cosine --lr 0.01 --seeds 2 --out {outDir} {string.Join(' ', Tiny[..^2])}\n", first.Out);
+        Assert.EndsWith($"shard 0/2: its 2 runs are done (2 trained now, 0 earlier); when every shard is done, assemble the report with: anneal compare constant cosine --lr 0.01 --seeds 2 --out {outDir} {string.Join(' ', Tiny)}\n", first.Out);
         Assert.False(File.Exists(Path.Combine(outDir, "report.md")));
 
         // --report-only lists what is missing and writes nothing (exit 1: a fault to fix by training, not bad input).
@@ -135,7 +136,7 @@ public sealed class CompareCommandTests
         var assembled = Cli.Ok([.. args, "--report-only"]);
         Assert.Contains("4 of 4 runs finished earlier, skipped", assembled.Out);
         Assert.True(File.Exists(Path.Combine(outDir, "report.md")));
-        Assert.Equal($"anneal compare constant cosine --lr 0.01 --seeds 2 --out {outDir} {string.Join(' ', Tiny[..^2])}", new CompareDirectory(outDir).ReadManifest().CommandLine);
+        Assert.Equal($"anneal compare constant cosine --lr 0.01 --seeds 2 --out {outDir} {string.Join(' ', Tiny)}", new CompareDirectory(outDir).ReadManifest().CommandLine);
         Assert.Equal(["0/2", "1/2"], new CompareDirectory(outDir).ReadSessions().Select(s => s.Shard));
         Assert.Contains("Shard 0/2 trained 2 runs on ", File.ReadAllText(Path.Combine(outDir, "report.md")));
     }

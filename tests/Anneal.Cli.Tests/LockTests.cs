@@ -26,7 +26,7 @@ public sealed class LockTests
         // A comparison holds only the lock of the run it trains: with seed 1339 done (shard 2 of 3) and seed 1337 held by
         // another process, it trains seed 1338, skips the held one, writes no report and says how to finish (exit 1:
         // nothing is wrong with the input).
-        string[] tiny = ["--steps", "4", "--layers", "1", "--heads", "2", "--dim", "16", "--batch-size", "4", "--context", "16", "--eval-every", "2", "--eval-batches", "1", "--corpus-chars", "20000", "--threads", "1"];
+        string[] tiny = ["--steps", "4", "--layers", "1", "--heads", "2", "--dim", "16", "--batch-size", "4", "--context", "16", "--eval-every", "2", "--eval-batches", "1", "--corpus-chars", "20000"];
         string[] compare = ["compare", "constant", "--lr", "0.01", "--seeds", "3", "--out", report, .. tiny];
         Cli.Ok([.. compare, "--shard", "2/3"]);
         var held = Directory.CreateDirectory(Path.Combine(report, "runs", "constant", "lr-0.01", "seed-1337")).FullName;

@@ -77,7 +77,7 @@ public sealed class BranchingTests : IDisposable
         var report = Compare.Run(
             new CompareSettings { Training = tiny, Entries = [CompareSet.Parse("wsd-1sqrt")], LearningRates = [3e-3, 1e-2], SeedCount = 1, Branching = new BranchingOptions { Fractions = [0.25, 0.5, 1.0] } },
             outDir,
-            CompareTests.OneThread).Report!;
+            CompareTests.Whole).Report!;
         var branching = report.Branching!;
 
         // At the first seed and at the peak LR where wsd-1sqrt did best, in a folder named for them.

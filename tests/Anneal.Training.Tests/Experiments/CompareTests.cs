@@ -12,8 +12,11 @@ public sealed class CompareTests : IDisposable
 
     internal static TrainingOptions Tiny => TinyRun.Options with { Steps = 30, CheckpointEvery = 0 }; // checkpoints only at the end (and on Ctrl-C)
 
-    /// <summary>One torch thread: the tiny model gains nothing from two, and a shared machine's load makes two many times slower.</summary>
-    internal static CompareInvocation OneThread { get; } = new() { Threads = 1 };
+    /// <summary>
+    /// The process's torch threads as they are: the count is global to the process, and a test that changed it would
+    /// change the last digits of runs that tests running at the same time compare bit for bit.
+    /// </summary>
+    internal static CompareInvocation Whole { get; } = new();
 
     /// <summary>Two schedules x two peak LRs x two seeds of 12 steps: 8 runs.</summary>
     private static CompareSettings Sweep => new()
@@ -38,7 +41,7 @@ public sealed class CompareTests : IDisposable
     public void ASweepTrainsEveryScheduleAtEveryLrAndSeedAndRanksThemAtTheirBest()
     {
         var outDir = Path.Combine(_dir.FullName, "sweep");
-        var outcome = Compare.Run(Sweep, outDir, OneThread);
+        var outcome = Compare.Run(Sweep, outDir, Whole);
         Assert.Equal(CompareStatus.Reported, outcome.Status);
         Assert.Equal(8, outcome.Trained.Count);
         var report = outcome.Report!;
@@ -94,19 +97,19 @@ public sealed class CompareTests : IDisposable
         Assert.Equal(report.Runs.Select(r => r.Run.RelativeDirectory), written.Runs.Select(r => r.Directory));
         Assert.Equal(report.Runs.Select(r => r.Spec), written.Runs.Select(r => r.Spec));
         var session = Assert.Single(directory.ReadSessions());
-        Assert.Equal((null, 8, 1, false), (session.Shard, session.RunsTrained, session.Threads, session.Interrupted));
+        Assert.Equal((null, 8, (int?)null, false), (session.Shard, session.RunsTrained, session.Threads, session.Interrupted));
     }
 
     [Fact]
     public void ShardsThenAssemblyGiveTheUnshardedReport()
     {
-        var whole = Compare.Run(Sweep, Path.Combine(_dir.FullName, "whole"), OneThread).Report!;
+        var whole = Compare.Run(Sweep, Path.Combine(_dir.FullName, "whole"), Whole).Report!;
 
         var sharded = Path.Combine(_dir.FullName, "sharded");
         var assigned = new List<int>();
         for (var i = 0; i < 3; i++)
         {
-            var shard = Compare.Run(Sweep, sharded, OneThread with { Shard = Shard.Create(i, 3) });
+            var shard = Compare.Run(Sweep, sharded, Whole with { Shard = Shard.Create(i, 3) });
             Assert.Equal(CompareStatus.ShardDone, shard.Status);
             Assert.Null(shard.Report);
             assigned.Add(shard.Assigned);
@@ -117,7 +120,7 @@ public sealed class CompareTests : IDisposable
         Assert.Equal(["0/3", "1/3", "2/3"], new CompareDirectory(sharded).ReadSessions().Select(s => s.Shard).Order());
 
         // Assembling trains nothing and gives the unsharded table.
-        var assembled = Compare.Run(Sweep, sharded, OneThread with { ReportOnly = true });
+        var assembled = Compare.Run(Sweep, sharded, Whole with { ReportOnly = true });
         Assert.Equal(CompareStatus.Reported, assembled.Status);
         Assert.Empty(assembled.Trained);
         AssertSameTable(Table(whole), Table(assembled.Report!));
@@ -125,7 +128,7 @@ public sealed class CompareTests : IDisposable
         Assert.Equal(3, assembled.Report.Sessions.Count);
 
         // So does the same call without --report-only, which would have trained what was missing.
-        var again = Compare.Run(Sweep, sharded, OneThread);
+        var again = Compare.Run(Sweep, sharded, Whole);
         Assert.Empty(again.Trained);
         AssertSameTable(Table(whole), Table(again.Report!));
     }
@@ -134,15 +137,15 @@ public sealed class CompareTests : IDisposable
     public void ReportOnlyListsTheMissingRunsAndWritesNothing()
     {
         var fresh = Path.Combine(_dir.FullName, "fresh");
-        var none = Compare.Run(Sweep, fresh, OneThread with { ReportOnly = true });
+        var none = Compare.Run(Sweep, fresh, Whole with { ReportOnly = true });
         Assert.Equal(CompareStatus.RunsMissing, none.Status);
         Assert.Equal(8, none.Missing.Count);
         Assert.False(Directory.Exists(fresh));
 
         var half = Path.Combine(_dir.FullName, "half");
-        Compare.Run(Sweep, half, OneThread with { Shard = Shard.Create(0, 2) });
+        Compare.Run(Sweep, half, Whole with { Shard = Shard.Create(0, 2) });
         var before = TinyRun.Snapshot(half);
-        var missing = Compare.Run(Sweep, half, OneThread with { ReportOnly = true });
+        var missing = Compare.Run(Sweep, half, Whole with { ReportOnly = true });
         Assert.Equal(CompareStatus.RunsMissing, missing.Status);
         Assert.Equal(
             ["constant lr 0.003 seed 1338", "constant lr 0.01 seed 1338", "cosine lr 0.003 seed 1338", "cosine lr 0.01 seed 1338"], // shard 1 of 2: the odd runs
@@ -153,17 +156,17 @@ public sealed class CompareTests : IDisposable
     [Fact]
     public void AnInterruptedCompareContinuesToTheSameTable()
     {
-        var whole = Compare.Run(Three, Path.Combine(_dir.FullName, "whole"), OneThread).Report!;
+        var whole = Compare.Run(Three, Path.Combine(_dir.FullName, "whole"), Whole).Report!;
 
         // Cancelled at step 15 of the second run: the first is finished, the second writes a checkpoint at step 15.
         var resumedDir = Path.Combine(_dir.FullName, "resumed");
         var cancel = new CancelDuringRun(runIndex: 1, step: 15);
-        var first = Compare.Run(Three, resumedDir, OneThread, cancel, cancel.Source.Token);
+        var first = Compare.Run(Three, resumedDir, Whole, cancel, cancel.Source.Token);
         Assert.Equal(CompareStatus.Interrupted, first.Status);
         Assert.True(new CompareDirectory(resumedDir).ReadSessions().Single().Interrupted);
 
         var planned = new RecordingProgress();
-        var resumed = Compare.Run(Three, resumedDir, OneThread, planned).Report!;
+        var resumed = Compare.Run(Three, resumedDir, Whole, planned).Report!;
         Assert.Equal([true, false, false], planned.Plans.Select(p => p.Done));
         Assert.Equal([30, 15, 0], planned.Plans.Select(p => p.StartStep)); // Ctrl-C writes a checkpoint of the last finished step
         Assert.Equal(2, resumed.Runs.Single(r => r.Name == "cosine").Sessions);
@@ -175,11 +178,11 @@ public sealed class CompareTests : IDisposable
     [Fact]
     public void ASubsetThenTheFullSetGivesTheSameTableAsTheFullSet()
     {
-        var full = Compare.Run(Three, Path.Combine(_dir.FullName, "full"), OneThread).Report!;
+        var full = Compare.Run(Three, Path.Combine(_dir.FullName, "full"), Whole).Report!;
         var grown = Path.Combine(_dir.FullName, "grown");
-        Compare.Run(Three with { Entries = [Three.Entries[1]] }, grown, OneThread);
+        Compare.Run(Three with { Entries = [Three.Entries[1]] }, grown, Whole);
         var second = new RecordingProgress();
-        var grownReport = Compare.Run(Three, grown, OneThread, second).Report!;
+        var grownReport = Compare.Run(Three, grown, Whole, second).Report!;
         Assert.Equal([false, true, false], second.Plans.Select(p => p.Done)); // the finished run is reused, not retrained
         AssertSameTable(Table(full), Table(grownReport));
     }
@@ -188,8 +191,8 @@ public sealed class CompareTests : IDisposable
     public void ARunDirectoryTrainedWithOtherOptionsIsRefused()
     {
         var outDir = Path.Combine(_dir.FullName, "other");
-        Compare.Run(Three with { Entries = [Three.Entries[0]] }, outDir, OneThread);
-        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three with { Entries = [Three.Entries[0]], Training = Tiny with { Steps = 31 } }, outDir, OneThread));
+        Compare.Run(Three with { Entries = [Three.Entries[0]] }, outDir, Whole);
+        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three with { Entries = [Three.Entries[0]], Training = Tiny with { Steps = 31 } }, outDir, Whole));
         Assert.Equal($"OutputDirectory: '{Path.Combine(outDir, "runs/constant/lr-0.01/seed-1337")}' holds a run with other options (steps 30, now 31); choose another directory or delete that one", e.Message);
     }
 
@@ -199,14 +202,14 @@ public sealed class CompareTests : IDisposable
         var train = Path.Combine(_dir.FullName, "train");
         Trainer.Run(Tiny with { Steps = 2, CheckpointEvery = 0 }, null, train);
         var before = TinyRun.Snapshot(train);
-        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three, train, OneThread));
+        var e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three, train, Whole));
         Assert.Equal($"OutputDirectory '{train}' holds a training run, not a comparison; choose a new directory; pass force: true to write into it anyway", e.Message);
         Assert.Equal(before, TinyRun.Snapshot(train));
 
         var old = Path.Combine(_dir.FullName, "old");
         Directory.CreateDirectory(old);
         File.WriteAllText(Path.Combine(old, CompareDirectory.ManifestFile), """{"format":"anneal.compare/2"}""");
-        e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three, old, OneThread));
+        e = Assert.Throws<TrainingInputException>(() => Compare.Run(Three, old, Whole));
         Assert.Equal($"OutputDirectory '{old}' holds a comparison written by an earlier anneal (anneal.compare/2); its run directories still read (anneal train --resume) but this version does not continue it; choose a new directory", e.Message);
     }
 

@@ -396,7 +396,8 @@ public static class Compare
 
     /// <summary>
     /// This invocation's session: written once it has trained something. It sets the torch threads before the first
-    /// training and puts back the process's earlier count when disposed (the count is global to the process).
+    /// training (when they differ) and puts back the process's earlier count when disposed: the count is global to the
+    /// process, and runs at another count round their last digits differently.
     /// </summary>
     private sealed class Session(CompareDirectory report, CompareInvocation invocation, DateTimeOffset started, string? loadAtStart) : IDisposable
     {
@@ -417,8 +418,12 @@ public static class Compare
             if (invocation.Threads is { } threads)
             {
                 Anneal.TorchSharp.TorchRuntime.EnsureLoaded();
-                _previousThreads = global::TorchSharp.torch.get_num_threads();
-                global::TorchSharp.torch.set_num_threads(threads);
+                var current = global::TorchSharp.torch.get_num_threads();
+                if (current != threads)
+                {
+                    _previousThreads = current;
+                    global::TorchSharp.torch.set_num_threads(threads);
+                }
             }
         }
 
