@@ -46,6 +46,9 @@ internal sealed class OptionFlags
         [TrainingOption.BranchAt] = "--branch-at",
         [TrainingOption.DecayFraction] = "--decay-fraction",
         [TrainingOption.ShardTokens] = "--shard-tokens",
+        [TrainingOption.Seeds] = "--seeds",
+        [TrainingOption.Shard] = "--shard",
+        [TrainingOption.Predict] = "--predict",
     };
 
     private static readonly Dictionary<TrainingOption, string> Words = new()

@@ -1,100 +1,62 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using Anneal.Training;
 using Anneal.Training.Experiments;
 
 namespace Anneal.Cli.Reports;
 
 /// <summary>
-/// Writes a comparison's report directory: <c>results.csv</c> (one row per run, ranked), <c>val_loss.png</c> and
-/// <c>lr.png</c>, <c>report.md</c> (images as relative links) and <c>report.html</c> (one self-contained page: styles
-/// inline, images as <c>data:image/png;base64</c> URIs, no external reference); with branching also
-/// <c>branching.csv</c> and <c>branching.png</c>.
+/// Writes a comparison's report directory: <c>runs.csv</c>, <c>results.csv</c>, <c>lr_sensitivity.csv</c>
+/// (<see cref="CompareCsv"/>), <c>val_loss.png</c>, <c>lr_sensitivity.png</c> and <c>lr.png</c>, <c>report.md</c> and
+/// <c>report.html</c> (one document, <see cref="ReportDocument"/>); with branching also <c>branching.csv</c> and
+/// <c>branching.png</c>.
 /// </summary>
 internal static class CompareReportWriter
 {
-    /// <summary>The columns of <c>results.csv</c>.</summary>
-    public const string CsvHeader = "rank,name,optimizer,status,final_val_loss,best_val_loss,excess_over_floor,tokens_to_target,largest_spike,steps,tokens,wall_seconds,schedule";
-
-    /// <summary>The columns of <c>branching.csv</c>.</summary>
-    public const string BranchingCsvHeader = "fraction,budget_steps,budget_tokens,branch_step,cooldown_steps,cooldown_tokens,final_val_loss,schedule";
-
     /// <summary>How the largest spike is measured, as the reports say it.</summary>
     public const string SpikeRule =
         "the largest rise of the validation loss above its lowest earlier value (validation uses the same batches at every evaluation, so a rise is the model getting worse, not sampling noise); 0 when it never rose";
+
+    /// <summary>The files <see cref="Write"/> writes (besides the branching ones).</summary>
+    public static IReadOnlyList<string> Files { get; } = ["runs.csv", "results.csv", "lr_sensitivity.csv", "val_loss.png", "lr_sensitivity.png", "lr.png", "report.md", "report.html"];
 
     /// <summary>Writes every file of <paramref name="report"/> into <paramref name="directory"/>.</summary>
     public static void Write(CompareReport report, string directory)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var inPlanOrder = report.Runs.OrderBy(r => IndexOf(report, r.Name)).ToList();
-        var images = new List<(string File, string Alt, byte[] Png)>
+        var inPlanOrder = report.Schedules.OrderBy(s => IndexOf(report, s.Name)).ToList();
+        var images = new List<ReportImage>
         {
-            ("val_loss.png", "Validation loss against training tokens, every schedule", ReportPlots.ValidationLoss(inPlanOrder, report.EntropyFloor)),
-            ("lr.png", "Learning rate against step, every schedule", ReportPlots.LearningRate(inPlanOrder)),
+            new("val_loss.png", "Validation loss against training tokens, each schedule at its best peak LR, mean and range over the seeds", ReportPlots.ValidationLoss(inPlanOrder, report.EntropyFloor)),
+            new("lr_sensitivity.png", "Final validation loss against peak learning rate, every schedule, with 95% intervals", ReportPlots.LrSensitivity(inPlanOrder, report.Options.LearningRates)),
+            new("lr.png", "Learning rate against step, each schedule at its best peak LR", ReportPlots.LearningRate(inPlanOrder)),
         };
-        byte[]? branchingPng = null;
+        ReportImage? branching = null;
         if (report.Branching is { } b)
         {
-            branchingPng = ReportPlots.Branching(b, report.EntropyFloor);
-            ReportFiles.Write(Path.Combine(directory, "branching.csv"), BranchingCsv(b));
-            ReportFiles.Write(Path.Combine(directory, "branching.png"), branchingPng);
+            branching = new ReportImage("branching.png", "Validation loss of the stable run and the branched cooldowns against training tokens", ReportPlots.Branching(b, report.EntropyFloor));
+            ReportFiles.Write(Path.Combine(directory, "branching.csv"), CompareCsv.Branching(b));
+            ReportFiles.Write(Path.Combine(directory, branching.File), branching.Png);
         }
 
-        foreach (var (file, _, png) in images)
+        foreach (var image in images)
         {
-            ReportFiles.Write(Path.Combine(directory, file), png);
+            ReportFiles.Write(Path.Combine(directory, image.File), image.Png);
         }
 
-        ReportFiles.Write(Path.Combine(directory, "results.csv"), Csv(report));
-        ReportFiles.Write(Path.Combine(directory, "report.md"), Markdown(report, images.Select(i => (i.File, i.Alt)).ToList()));
-        ReportFiles.Write(Path.Combine(directory, "report.html"), Html(report, images, branchingPng));
+        ReportFiles.Write(Path.Combine(directory, "runs.csv"), CompareCsv.Runs(report));
+        ReportFiles.Write(Path.Combine(directory, "results.csv"), CompareCsv.Results(report));
+        ReportFiles.Write(Path.Combine(directory, "lr_sensitivity.csv"), CompareCsv.Sensitivity(report));
+        var blocks = Blocks(report, images, branching);
+        ReportFiles.Write(Path.Combine(directory, "report.md"), ReportDocument.Markdown(blocks));
+        ReportFiles.Write(Path.Combine(directory, "report.html"), ReportDocument.Html(Title(report), blocks));
     }
 
-    /// <summary><c>results.csv</c>: the header, then one row per run, best first; numbers with round-trip precision.</summary>
-    public static string Csv(CompareReport report)
+    /// <summary>The title: <c>Which schedule wins: 11 schedules on the built-in corpus, 3 peak LRs, 3 seeds</c>.</summary>
+    public static string Title(CompareReport report)
     {
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (var r in report.Runs)
-        {
-            text.AppendJoin(',',
-                r.Rank.ToString(CultureInfo.InvariantCulture),
-                Quote(r.Name),
-                r.Optimizer.Name(),
-                CompareTable.StatusName(r.Status),
-                R(r.FinalValidationLoss),
-                R(r.BestValidationLoss),
-                R(r.ExcessOverFloor),
-                r.TokensToTarget?.ToString(CultureInfo.InvariantCulture) ?? "",
-                R(r.LargestSpike),
-                r.Steps.ToString(CultureInfo.InvariantCulture),
-                r.Tokens.ToString(CultureInfo.InvariantCulture),
-                r.WallSeconds.ToString("F1", CultureInfo.InvariantCulture),
-                Quote(r.Spec)).Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary><c>branching.csv</c>: one row per budget, smallest first.</summary>
-    public static string BranchingCsv(BranchingReport report)
-    {
-        var text = new StringBuilder(BranchingCsvHeader).Append('\n');
-        foreach (var b in report.Branches)
-        {
-            text.AppendJoin(',',
-                b.Budget.Fraction.ToString("R", CultureInfo.InvariantCulture),
-                b.Budget.Budget.ToString(CultureInfo.InvariantCulture),
-                b.BudgetTokens.ToString(CultureInfo.InvariantCulture),
-                b.Budget.BranchStep.ToString(CultureInfo.InvariantCulture),
-                b.Budget.DecaySteps.ToString(CultureInfo.InvariantCulture),
-                b.CooldownTokens.ToString(CultureInfo.InvariantCulture),
-                R(b.FinalValidationLoss),
-                Quote(b.Budget.Spec)).Append('\n');
-        }
-
-        return text.ToString();
+        var lrs = report.Options.LearningRates.Count;
+        var seeds = report.Options.SeedCount;
+        return $"Which schedule wins: {report.Schedules.Count} schedules on {DataName(report)}, {lrs} peak LR{(lrs == 1 ? "" : "s")}, {seeds} seed{(seeds == 1 ? "" : "s")}";
     }
 
     /// <summary>The branching experiment's cost in one sentence.</summary>
@@ -102,179 +64,145 @@ internal static class CompareReportWriter
         string.Create(CultureInfo.InvariantCulture,
             $"One stable run to step {b.Plan.StableSteps} ({b.StableTokens:N0} tokens) and {b.Branches.Count} cooldowns branched off it ({b.Branches.Sum(x => x.CooldownTokens):N0} tokens) cost {b.TokensSpent:N0} training tokens; separate runs of the {b.Branches.Count} budgets would have cost {b.SeparateTokens:N0} ({100.0 * (b.SeparateTokens - b.TokensSpent) / b.SeparateTokens:F1}% saved).");
 
-    private static string[] Setup(CompareReport report)
+    /// <summary>The sentence on what a bigger comparison would cost, from this one's measured wall times.</summary>
+    public static string GoingBigger(CompareReport report)
     {
+        var runs = report.Runs.Count;
+        var perRun = report.Runs.Sum(r => r.WallSeconds) / Math.Max(1, runs);
+        var tokensPerSecond = report.Runs.Sum(r => (double)r.Tokens) / Math.Max(1e-9, report.Runs.Sum(r => r.WallSeconds));
         var o = report.Options.Training;
-        var tokens = (long)o.Steps * report.TokensPerStep;
-        var lines = new List<string>
-        {
-            string.Create(CultureInfo.InvariantCulture, $"Data: {report.DataSource}; tokenizer {o.Tokenizer.Name()}; unigram baseline {F4(report.UnigramBaseline)} nats/token") +
-                (report.EntropyFloor is { } fl ? $"; entropy floor {F4(fl)} nats/token (the corpus's exact entropy rate)." : "; entropy floor unknown (only the built-in corpus has one)."),
-            string.Create(CultureInfo.InvariantCulture, $"Model: GPT, {o.Layers} layer{(o.Layers == 1 ? "" : "s")}, {o.Heads} heads, width {o.EmbeddingDim}, context {o.Context}, {report.Parameters:N0} parameters, dropout {o.Dropout}."),
-            string.Create(CultureInfo.InvariantCulture, $"Budget: {o.Steps} steps of {o.BatchSize} x {o.Context} x {o.GradientAccumulation} = {report.TokensPerStep:N0} tokens, {tokens:N0} tokens per run; seed {o.Seed} (same initial weights and batches for every run)."),
-            string.Create(CultureInfo.InvariantCulture, $"Optimizer: {o.Optimizer.Name()} (unless the run says otherwise), peak learning rate {o.LearningRate.ToString("R", CultureInfo.InvariantCulture)} for every schedule, weight decay {o.WeightDecay}, gradient clipping {o.GradientClip}."),
-            string.Create(CultureInfo.InvariantCulture, $"Validation: every {o.EvalEvery} steps and after the last, on the same {o.EvalBatches} x {o.BatchSize} x {o.Context} held-out tokens each time."),
-            report.Target is { } t
-                ? $"Tokens to target: training tokens at the first evaluation with validation loss <= {F4(t)}, {report.TargetRule}; \"not reached\" when no evaluation got there."
-                : "Tokens to target: no target (no run finished).",
-            $"Largest spike: {SpikeRule}.",
-            report.EntropyFloor is null ? "Excess over floor: not available for this data." : "Excess over floor: final validation loss minus the entropy floor, the part any model could still gain.",
-            "Rank: by final validation loss (lower is better); diverged runs last.",
-        };
-        return [.. lines];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The {runs} runs took {CompareTable.Seconds(perRun)} each on average ({tokensPerSecond:N0} training tokens/s). A run's time grows with its tokens (`--steps`, `--batch-size`, `--context`) " +
+            $"and, per token, roughly with the weights of its matrices (12 x layers x width^2): width {2 * o.EmbeddingDim} instead of {o.EmbeddingDim} is about 4 times as long a run (about {CompareTable.Seconds(4 * perRun)}), " +
+            $"twice the steps twice as long, and every further seed or peak LR adds {report.Schedules.Count} runs. Every (schedule, LR, seed) is independent: `--shard I/N` on N machines, or `--slurm FILE` on a cluster, divides the elapsed time by the number of runs trained at once.");
     }
 
-    private static string[] MachineLines(CompareReport report)
+    private static List<ReportBlock> Blocks(CompareReport report, IReadOnlyList<ReportImage> images, ReportImage? branchingImage)
     {
-        var m = report.Machine;
-        var load = m.LoadAtStart is null ? "" : $" Load average (1, 5, 15 min) when the runs started: {m.LoadAtStart}; when they ended: {m.LoadAtEnd}. Training keeps the {m.Cores} cores busy (a load of about {m.Cores}); more means other jobs shared the machine and slowed the runs.";
+        var numeric = CompareTable.Columns.Select(c => c.Numeric).ToList();
+        var blocks = new List<ReportBlock>
+        {
+            new ReportHeading(1, Title(report)),
+            new ReportParagraph(report.Conclusion, Highlight: true),
+            new ReportTable(
+                [.. CompareTable.Columns.Select(c => c.Header)],
+                numeric,
+                [.. CompareTable.Rows(report).Select(row => (IReadOnlyList<ReportCell>)[.. row.Select(c => new ReportCell(c))])]),
+            new ReportBullets(Setup(report)),
+            images[0],
+            images[1],
+            new ReportHeading(2, "Every schedule at every peak LR"),
+            new ReportParagraph(report.Options.SeedCount > 1
+                ? $"Mean final validation loss over {report.Options.SeedCount} seeds ± the half-width of its 95% interval; each schedule's best LR in bold."
+                : "Final validation loss (one seed); each schedule's best LR in bold."),
+            new ReportTable(
+                CompareTable.GridHeader(report),
+                [false, .. report.Options.LearningRates.Select(_ => true)],
+                [.. CompareTable.GridRows(report).Select(row => (IReadOnlyList<ReportCell>)[.. row.Select(c => new ReportCell(c.Text, c.Best))])]),
+            images[2],
+            new ReportHeading(2, "The schedules"),
+            new ReportBullets([.. report.Schedules.OrderBy(s => IndexOf(report, s.Name)).Select(s =>
+                $"**{s.Name}** ({CompareTable.Optimizer(s.Optimizer, s.WeightDecay)}){(s.Entry.Description is null ? "" : ": " + s.Entry.Description)}. `{s.Spec}`")]),
+        };
+        if (report.Branching is { } b)
+        {
+            blocks.Add(new ReportHeading(2, "Warmup-stable-decay branching"));
+            blocks.Add(new ReportParagraph(BranchingSentence(b), Highlight: true));
+            blocks.Add(new ReportParagraph(BranchingExplanation(b) + CrossCheck(report, b)));
+            blocks.Add(new ReportTable(
+                ["budget", "steps", "tokens", "cooldown from step", "final val loss"],
+                [true, true, true, true, true],
+                [.. BranchingRows(b).Select(row => (IReadOnlyList<ReportCell>)[.. row.Select(c => new ReportCell(c))])]));
+            blocks.Add(branchingImage!);
+        }
+
+        if (report.Prediction is not null)
+        {
+            blocks.AddRange(PredictionSection.Blocks(report));
+        }
+
+        blocks.Add(new ReportHeading(2, "Going bigger"));
+        blocks.Add(new ReportParagraph(GoingBigger(report)));
+        blocks.Add(new ReportHeading(2, "Machine and time"));
+        blocks.Add(new ReportBullets(MachineLines(report)));
+        return blocks;
+    }
+
+    private static List<string> Setup(CompareReport report)
+    {
+        var o = report.Options;
+        var t = o.Training;
+        var tokens = (long)t.Steps * report.TokensPerStep;
+        var seeds = o.Seeds;
         return
         [
-            $"Machine: {m}.{load}",
-            $"Wall time of the {report.Runs.Count} compared runs: {CompareTable.Seconds(report.Runs.Sum(r => r.WallSeconds))} (each run's is in the table; a run resumed from a checkpoint adds its sessions)" +
-                (report.Branching is { } b ? $"; of the branching experiment: {CompareTable.Seconds(b.WallSeconds)}." : "."),
-            report.Options.CommandLine is { } c ? $"Command: `{c}`" : "Command: (library call)",
+            string.Create(CultureInfo.InvariantCulture, $"Data: {report.DataSource}; tokenizer {t.Tokenizer.Name()}; unigram baseline {F4(report.UnigramBaseline)} nats/token") +
+                (report.EntropyFloor is { } fl ? $"; entropy floor {F4(fl)} nats/token (the corpus's exact entropy rate)." : "; entropy floor unknown (only the built-in corpus has one)."),
+            string.Create(CultureInfo.InvariantCulture, $"Model: GPT, {t.Layers} layer{(t.Layers == 1 ? "" : "s")}, {t.Heads} heads, width {t.EmbeddingDim}, context {t.Context}, {report.Parameters:N0} parameters, dropout {t.Dropout}."),
+            string.Create(CultureInfo.InvariantCulture, $"Budget: {t.Steps} steps of {t.BatchSize} x {t.Context} x {t.GradientAccumulation} = {report.TokensPerStep:N0} tokens, {tokens:N0} tokens per run."),
+            seeds.Count == 1
+                ? $"Seed: {seeds[0]}, the same initial weights and batches for every run. One seed: no error bars."
+                : $"Seeds: {seeds[0]} to {seeds[^1]} ({seeds.Count}); seed s gives every schedule the same initial weights and batches, so differences between schedules are paired by seed.",
+            $"Peak learning rates: {string.Join(", ", o.LearningRates.Select(CompareTable.Lr))}; every schedule is trained at each and ranked at its own best (the lowest mean final validation loss over the seeds, among the LRs where no seed diverged). A best LR at the grid's lowest or highest is marked: the grid should be widened there.",
+            string.Create(CultureInfo.InvariantCulture, $"Optimizer: {CompareTable.Optimizer(t.Optimizer, t.WeightDecay)} (AdamW's weight decay is decoupled; Adam's, SGD's and RMSprop's is an L2 term, named L2) unless the row says otherwise; betas {t.Beta1}, {t.Beta2}; gradient clipping {t.GradientClip}."),
+            string.Create(CultureInfo.InvariantCulture, $"Validation: every {t.EvalEvery} steps and after the last ({t.Steps / t.EvalEvery + (t.Steps % t.EvalEvery == 0 ? 0 : 1)} points a run), on the same {t.EvalBatches} x {t.BatchSize} x {t.Context} held-out tokens each time."),
+            seeds.Count == 1
+                ? "Statistics: none; with one seed the table gives single values."
+                : "Statistics: final val loss is the mean over the seeds at the best LR, std the sample standard deviation, 95% CI the Student-t interval of the mean (mean ± t(0.975, n-1) std / sqrt(n)). vs best is the paired difference to the winner, seed by seed, both at their best LR, with its 95% interval; tied means that interval includes 0: the winner's lead over that schedule is not significant. Picking each schedule's best LR on the seeds that also measure it favours every schedule a little; the intervals leave that out.",
+            report.Target is { } target
+                ? $"Tokens to target: training tokens at the first evaluation with validation loss <= {F4(target)} ({report.TargetRule}), the mean over the seeds at the best LR; \"k/n seeds\" when only k seeds got there."
+                : "Tokens to target: no target (no schedule finished).",
+            $"Largest spike: {SpikeRule}; the largest over the seeds at the best LR.",
+            report.EntropyFloor is null ? "Excess over floor: not available for this data." : "Excess over floor: mean final validation loss minus the entropy floor, the part any model could still gain.",
+            "Rank: by mean final validation loss at the best LR (lower is better); schedules that diverged at every LR last.",
         ];
     }
 
-    // ---- Markdown
-
-    private static string Markdown(CompareReport report, List<(string File, string Alt)> images)
+    private static List<string> MachineLines(CompareReport report)
     {
-        var md = new StringBuilder();
-        md.Append($"# Which schedule wins: {report.Runs.Count} schedules on {DataName(report)}\n\n");
-        md.Append($"**{report.Conclusion}**\n\n");
-        md.Append("| ").AppendJoin(" | ", CompareTable.Columns.Select(c => c.Header)).Append(" |\n");
-        md.Append('|').AppendJoin('|', CompareTable.Columns.Select(c => c.Numeric ? "---:" : "---")).Append("|\n");
-        foreach (var row in CompareTable.Rows(report))
+        var m = report.Machine;
+        var lines = new List<string> { $"Report assembled on: {m}." };
+        var sessions = report.Sessions;
+        foreach (var s in sessions)
         {
-            md.Append("| ").AppendJoin(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
+            var who = s.Shard is null ? "Trained" : $"Shard {s.Shard} trained";
+            var threads = s.Threads is { } th ? $", {th} torch thread{(th == 1 ? "" : "s")}" : "";
+            var load = s.LoadAtStart is null ? "" : $"; load average (1, 5, 15 min) {s.LoadAtStart} at the start, {s.LoadAtEnd} at the end";
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{who} {s.RunsTrained} run{(s.RunsTrained == 1 ? "" : "s")} on {s.Host} ({s.Cpus} CPUs{threads}) from {s.Started.UtcDateTime:yyyy-MM-dd HH:mm} to {s.Ended.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({CompareTable.Seconds(s.Elapsed.TotalSeconds)}){(s.Interrupted ? ", interrupted" : "")}{load}."));
         }
 
-        md.Append('\n');
-        foreach (var line in Setup(report))
+        if (sessions.Count > 0)
         {
-            md.Append("- ").Append(line).Append('\n');
+            var elapsed = sessions.Max(s => s.Ended) - sessions.Min(s => s.Started);
+            var busy = sessions.Where(s => Load1(s.LoadAtStart) > s.Cpus || Load1(s.LoadAtEnd) > s.Cpus).ToList();
+            lines.Add($"Elapsed from the first session's start to the last one's end: {CompareTable.Seconds(elapsed.TotalSeconds)}." +
+                (busy.Count > 0 ? $" The machine was shared: a 1-minute load average above the CPUs (up to {busy.Max(s => Math.Max(Load1(s.LoadAtStart), Load1(s.LoadAtEnd))).ToString("F1", CultureInfo.InvariantCulture)}) means other processes competed for them and slowed the runs." : ""));
         }
 
-        md.Append('\n');
-        foreach (var (file, alt) in images)
-        {
-            md.Append($"![{alt}]({file})\n\n");
-        }
-
-        md.Append("## The runs\n\n");
-        foreach (var r in report.Runs.OrderBy(r => IndexOf(report, r.Name)))
-        {
-            md.Append($"- **{r.Name}** ({r.Optimizer.Name()}){(r.Description is null ? "" : ": " + r.Description)}. `{r.Spec}`\n");
-        }
-
-        if (report.Branching is { } b)
-        {
-            md.Append("\n## Warmup-stable-decay branching\n\n");
-            md.Append($"**{BranchingSentence(b)}**\n\n");
-            md.Append(BranchingExplanation(b)).Append(CrossCheck(report, b)).Append("\n\n");
-            md.Append("| budget | steps | tokens | cooldown from step | final val loss |\n|---:|---:|---:|---:|---:|\n");
-            foreach (var row in BranchingRows(b))
-            {
-                md.Append("| ").AppendJoin(" | ", row).Append(" |\n");
-            }
-
-            md.Append("\n![Validation loss of the stable run and the branched cooldowns against training tokens](branching.png)\n");
-        }
-
-        md.Append("\n## Machine and time\n\n");
-        foreach (var line in MachineLines(report))
-        {
-            md.Append("- ").Append(line).Append('\n');
-        }
-
-        return md.ToString();
+        lines.Add($"Wall time of the {report.Runs.Count} runs, summed: {CompareTable.Seconds(report.Runs.Sum(r => r.WallSeconds))} (each schedule's in the table; a run resumed from a checkpoint adds its sessions)" +
+            (report.Branching is { } b ? $"; of the branching experiment: {CompareTable.Seconds(b.WallSeconds)}." : "."));
+        lines.Add(report.Options.CommandLine is { } c ? $"Command: `{c}`" : "Command: (library call)");
+        return lines;
     }
 
-    // ---- HTML
-
-    private static string Html(CompareReport report, List<(string File, string Alt, byte[] Png)> images, byte[]? branchingPng)
-    {
-        static string E(string s) => WebUtility.HtmlEncode(s);
-        static string Img(string alt, byte[] png) => $"<img alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
-        var h = new StringBuilder();
-        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        h.Append($"<title>Which schedule wins: {E(DataName(report))}</title>\n");
-        h.Append("<style>\nbody{font-family:system-ui,sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n");
-        h.Append("table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em}td.n{text-align:right;font-variant-numeric:tabular-nums}\n");
-        h.Append("th{background:#f3f3f3}tr:nth-child(2) td{font-weight:600}.conclusion{font-size:1.15em;background:#f6f8ee;border-left:4px solid #7a3;padding:.6em 1em}\n");
-        h.Append("code{font-size:.85em;background:#f5f5f5;padding:.1em .3em;word-break:break-all}img{max-width:100%}\n</style>\n</head>\n<body>\n");
-        h.Append($"<h1>Which schedule wins: {report.Runs.Count} schedules on {E(DataName(report))}</h1>\n");
-        h.Append($"<p class=\"conclusion\">{E(report.Conclusion)}</p>\n");
-        h.Append("<table>\n<tr>").AppendJoin("", CompareTable.Columns.Select(c => $"<th>{E(c.Header)}</th>")).Append("</tr>\n");
-        foreach (var row in CompareTable.Rows(report))
-        {
-            h.Append("<tr>").AppendJoin("", row.Select((c, i) => CompareTable.Columns[i].Numeric ? $"<td class=\"n\">{E(c)}</td>" : $"<td>{E(c)}</td>")).Append("</tr>\n");
-        }
-
-        h.Append("</table>\n<ul>\n");
-        foreach (var line in Setup(report))
-        {
-            h.Append($"<li>{E(line)}</li>\n");
-        }
-
-        h.Append("</ul>\n");
-        foreach (var (_, alt, png) in images)
-        {
-            h.Append($"<p>{Img(alt, png)}</p>\n");
-        }
-
-        h.Append("<h2>The runs</h2>\n<ul>\n");
-        foreach (var r in report.Runs.OrderBy(r => IndexOf(report, r.Name)))
-        {
-            h.Append($"<li><b>{E(r.Name)}</b> ({E(r.Optimizer.Name())}){(r.Description is null ? "" : ": " + E(r.Description))}. <code>{E(r.Spec)}</code></li>\n");
-        }
-
-        h.Append("</ul>\n");
-        if (report.Branching is { } b)
-        {
-            h.Append("<h2>Warmup-stable-decay branching</h2>\n");
-            h.Append($"<p class=\"conclusion\">{E(BranchingSentence(b))}</p>\n<p>{E(BranchingExplanation(b) + CrossCheck(report, b))}</p>\n");
-            h.Append("<table>\n<tr><th>budget</th><th>steps</th><th>tokens</th><th>cooldown from step</th><th>final val loss</th></tr>\n");
-            foreach (var row in BranchingRows(b))
-            {
-                h.Append("<tr>").AppendJoin("", row.Select(c => $"<td class=\"n\">{E(c)}</td>")).Append("</tr>\n");
-            }
-
-            h.Append("</table>\n");
-            if (branchingPng is not null)
-            {
-                h.Append($"<p>{Img("Validation loss of the stable run and the branched cooldowns against training tokens", branchingPng)}</p>\n");
-            }
-        }
-
-        h.Append("<h2>Machine and time</h2>\n<ul>\n");
-        foreach (var line in MachineLines(report))
-        {
-            h.Append($"<li>{E(line.Replace("`", "", StringComparison.Ordinal))}</li>\n");
-        }
-
-        h.Append("</ul>\n</body>\n</html>\n");
-        return h.ToString();
-    }
-
-    // ---- helpers
+    private static double Load1(string? load) =>
+        load is not null && double.TryParse(load.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     private static string BranchingExplanation(BranchingReport b) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"Every budget of T steps shares the {b.Plan.Warmup}-step warmup; its cooldown D ({b.Plan.DecayShape} over the last {100 * b.Plan.DecayFraction:0.#}% of T) starts at step T - D, where it branches off the stable run's checkpoint, so its learning rate at every step equals that of a separate warmup_stable_decay run of T steps (whose spec is in branching.csv), and so do its batches.");
+            $"At peak LR {CompareTable.Lr(b.LearningRate)} and seed {b.Seed}: every budget of T steps shares the {b.Plan.Warmup}-step warmup; its cooldown D ({b.Plan.DecayShape} over the last {100 * b.Plan.DecayFraction:0.#}% of T) starts at step T - D, where it branches off the stable run's checkpoint, so its learning rate at every step equals that of a separate warmup_stable_decay run of T steps (whose spec is in branching.csv), and so do its batches.");
 
-    /// <summary>When a compared run has a branch's very schedule, the two final losses side by side (equal when the trainer is deterministic).</summary>
+    /// <summary>When a compared run has a branch's very schedule, LR and seed, the two final losses side by side (equal when the trainer is deterministic).</summary>
     private static string CrossCheck(CompareReport report, BranchingReport b)
     {
         foreach (var branch in b.Branches)
         {
             var spec = ScheduleSpec.Write(ScheduleSpec.Parse(branch.Budget.Spec));
-            var twin = report.Runs.FirstOrDefault(r => r.Spec == spec && r.Optimizer == report.Options.Training.Optimizer);
+            var twin = report.Runs.FirstOrDefault(r => r.Spec == spec && r.Optimizer == report.Options.Training.Optimizer && r.WeightDecay == report.Options.Training.WeightDecay && r.LearningRate == b.LearningRate && r.Seed == b.Seed);
             if (twin is not null && branch.FinalValidationLoss is { } f && twin.FinalValidationLoss is { } g)
             {
-                return $" Check: {branch.Budget.Name} has the schedule of the separately trained run {twin.Name}; final validation loss {F4(f)} branched, {F4(g)} separate{(f == g ? " (bit for bit the same)" : "")}.";
+                return $" Check: {branch.Budget.Name} has the schedule, LR and seed of the separately trained run {twin.Run.RelativeDirectory}; final validation loss {F4(f)} branched, {F4(g)} separate{(f == g ? " (bit for bit the same)" : "")}.";
             }
         }
 
@@ -308,9 +236,4 @@ internal static class CompareReportWriter
         report.EntropyFloor is not null ? "the built-in corpus" : Path.GetFileName(report.DataSource);
 
     private static string F4(double v) => CompareTable.F4(v);
-
-    private static string R(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-
-    private static string Quote(string field) =>
-        field.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

@@ -33,7 +33,15 @@ public sealed class RunLock : IDisposable
     /// <exception cref="TrainingInputException">Another process holds it.</exception>
     /// <exception cref="IOException">The lock file cannot be created (read-only file system, ...).</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to create it.</exception>
-    public static RunLock Acquire(string directory)
+    public static RunLock Acquire(string directory) =>
+        TryAcquire(directory) ?? throw new TrainingInputException(
+            null,
+            $"'{directory}' is in use: another process holds its lock ({System.IO.Path.Combine(System.IO.Path.GetFullPath(directory), FileName)}); wait for that process to finish or stop it, or choose another directory");
+
+    /// <summary>Takes the lock of <paramref name="directory"/> (created if missing), or returns null when another process holds it.</summary>
+    /// <exception cref="IOException">The lock file cannot be created (read-only file system, ...).</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to create it.</exception>
+    public static RunLock? TryAcquire(string directory)
     {
         var full = System.IO.Path.GetFullPath(directory);
         var path = System.IO.Path.Combine(full, FileName);
@@ -53,9 +61,7 @@ public sealed class RunLock : IDisposable
             }
             catch (IOException e) when (IsHeldElsewhere(e))
             {
-                throw new TrainingInputException(
-                    null,
-                    $"'{directory}' is in use: another process holds its lock ({path}); wait for that process to finish or stop it, or choose another directory");
+                return null;
             }
 
             Held[full] = (stream, 1);

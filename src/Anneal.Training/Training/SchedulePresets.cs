@@ -5,7 +5,9 @@ namespace Anneal.Training;
 
 /// <summary>
 /// Named schedules for <c>--schedule</c>, each a JSON spec built from the run's steps and learning rate: the article's
-/// strategies. Warmup is 5% of the steps (at least 1) and counts optimizer steps. <c>plateau</c> and
+/// strategies. Warmup is 5% of the steps (at least 1), counts optimizer steps and is the same linear ramp from 0,
+/// <c>lr * t / W</c>, in every preset that has one (warmup-cosine, warmup-linear, wsd, wsd-1sqrt, warmup-constant,
+/// two-stage, warmup-plateau). <c>plateau</c> and
 /// <c>warmup-plateau</c> halve the learning rate after 3 evaluations in a row without improvement (patience 2 counts
 /// evaluations: the plateau sees the validation loss only when the trainer evaluates); <c>warmup-plateau</c> ramps
 /// linearly from 0 over the warmup steps first, and its plateau sees only the evaluations after the warmup.
@@ -16,7 +18,7 @@ public static class SchedulePresets
     public const string Default = "warmup-cosine";
 
     /// <summary>The preset names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau", "warmup-plateau", "exponential", "multistep", "cosine", "wsd-1sqrt"];
+    public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau", "warmup-plateau", "exponential", "multistep", "cosine", "wsd-1sqrt", "warmup-constant", "two-stage"];
 
     /// <summary>The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate <paramref name="lr"/>.</summary>
     /// <exception cref="TrainingInputException">Unknown preset.</exception>
@@ -43,6 +45,11 @@ public static class SchedulePresets
             "cosine" => $$"""{"type":"CosineAnnealingLR","T_max":{{steps}},"eta_min":0}""",
             // Warmup-stable-decay with the 1-sqrt cooldown over the last 20% (Hägele et al. 2024).
             "wsd-1sqrt" => $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{Math.Max(1, steps / 5)}},"num_training_steps":{{steps}},"decay_type":"1-sqrt"}""",
+            // The two runs a loss law is fitted on (issue 10), with the same warmup as every warmup preset: warmup then
+            // constant; and warmup, constant, then one drop to a tenth at mid-training (step steps / 2; the wrapped
+            // schedule counts from the end of the warmup, hence the milestone steps / 2 - W).
+            "warmup-constant" => $$"""{"type":"constant_with_warmup","num_warmup_steps":{{warmup}}}""",
+            "two-stage" => $$$"""{"type":"warmup","num_warmup_steps":{{{warmup}}},"schedule":{"type":"MultiStepLR","milestones":[{{{Math.Max(1, (steps / 2) - warmup)}}}],"gamma":0.1}}""",
             _ => throw new TrainingInputException(TrainingOption.Schedule, Unknown(name)),
         };
     }

@@ -120,4 +120,13 @@ public enum TrainingOption
 
     /// <summary>A prepared corpus' tokens per shard file (<see cref="Data.Prepared.PrepareOptions.ShardTokens"/>).</summary>
     ShardTokens,
+
+    /// <summary>A comparison's number of seeds.</summary>
+    Seeds,
+
+    /// <summary>The shard of a comparison one process trains.</summary>
+    Shard,
+
+    /// <summary>A comparison's loss-law predictions (<c>--predict</c>).</summary>
+    Predict,
 }

@@ -75,9 +75,17 @@ public sealed class BranchingTests : IDisposable
         var tiny = CompareTests.Tiny with { Steps = 40 };
         var outDir = Path.Combine(_dir.FullName, "compare");
         var report = Compare.Run(
-            new CompareSettings { Training = tiny, Entries = [CompareSet.Parse("wsd-1sqrt")], Branching = new BranchingOptions { Fractions = [0.25, 0.5, 1.0] } },
-            outDir);
+            new CompareSettings { Training = tiny, Entries = [CompareSet.Parse("wsd-1sqrt")], LearningRates = [3e-3, 1e-2], SeedCount = 1, Branching = new BranchingOptions { Fractions = [0.25, 0.5, 1.0] } },
+            outDir,
+            CompareTests.Whole).Report!;
         var branching = report.Branching!;
+
+        // At the first seed and at the peak LR where wsd-1sqrt did best, in a folder named for them.
+        var best = report.Schedules[0].BestLearningRate!.Value;
+        Assert.Equal(best, branching.LearningRate);
+        Assert.Equal(tiny.Seed, branching.Seed);
+        var branchDir = Path.Combine(outDir, "branching", $"lr-{SweepRun.LrText(best)}", $"seed-{tiny.Seed}");
+        tiny = tiny with { LearningRate = best };
 
         // Cost: the stable run to step 32 and cooldowns of 2, 4 and 8 steps, against runs of 10, 20 and 40 steps.
         const int tokensPerStep = 8 * 32;
@@ -85,14 +93,14 @@ public sealed class BranchingTests : IDisposable
         Assert.Equal((10 + 20 + 40) * tokensPerStep, branching.SeparateTokens);
         Assert.True(branching.TokensSpent < branching.SeparateTokens);
 
-        var stable = Metrics(Path.Combine(outDir, "branching", "stable"));
+        var stable = Metrics(Path.Combine(branchDir, "stable"));
         foreach (var b in branching.Branches)
         {
             // The separate warmup-stable-decay run this budget stands for, trained from scratch.
             var separateDir = Path.Combine(_dir.FullName, "separate-" + b.Budget.Budget);
             Trainer.Run(tiny with { Steps = b.Budget.Budget }, RunSchedule.FromSpec(b.Budget.Spec), separateDir);
             var separate = Metrics(separateDir);
-            var branched = stable.Where(r => r.Step < b.Budget.BranchStep).Concat(Metrics(Path.Combine(outDir, "branching", b.Budget.Name))).ToList();
+            var branched = stable.Where(r => r.Step < b.Budget.BranchStep).Concat(Metrics(Path.Combine(branchDir, b.Budget.Name))).ToList();
 
             Assert.Equal(separate.Select(r => r.Step), branched.Select(r => r.Step));
             Assert.Equal(separate.SelectMany(r => r.Lrs), branched.SelectMany(r => r.Lrs)); // both groups' learning rates, as written: exactly
@@ -100,13 +108,13 @@ public sealed class BranchingTests : IDisposable
             Assert.Equal(separate[^1].ValLoss, branched[^1].ValLoss);
         }
 
-        // The full budget's branch is the compared wsd-1sqrt run, bit for bit.
-        Assert.Equal(report.Runs[0].FinalValidationLoss, branching.Branches[^1].FinalValidationLoss);
+        // The full budget's branch is the compared wsd-1sqrt run at that LR and seed, bit for bit.
+        Assert.Equal(report.Schedules[0].Best!.Runs[0].FinalValidationLoss, branching.Branches[^1].FinalValidationLoss);
 
         // Each branch is an init-from run of the stable run's kept checkpoint at its branch step.
         foreach (var b in branching.Branches)
         {
-            var origin = new RunDirectory(Path.Combine(outDir, "branching", b.Budget.Name)).ReadManifest().InitFrom!;
+            var origin = new RunDirectory(Path.Combine(branchDir, b.Budget.Name)).ReadManifest().InitFrom!;
             Assert.Equal(b.Budget.BranchStep, origin.Step);
             Assert.Equal(Path.Combine("..", "stable", "checkpoints", $"step-{b.Budget.BranchStep}.bin"), origin.Checkpoint);
         }

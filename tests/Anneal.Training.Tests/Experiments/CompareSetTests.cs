@@ -16,9 +16,13 @@ public sealed class CompareSetTests : IDisposable
     public void TheDefaultSetIsTheArticlesStrategiesAndTheLlmPresetsAllAtThePeakWithTheRunsHorizon()
     {
         Assert.Equal(
-            ["constant", "exponential", "multistep", "cosine", "onecycle", "adam-constant", "warmup-cosine", "wsd-1sqrt", "warmup-linear"],
+            ["constant", "exponential", "multistep", "cosine", "onecycle", "adam-constant", "warmup-cosine", "wsd-1sqrt", "warmup-linear", "warmup-constant", "two-stage"],
             CompareSet.Default.Select(e => e.Name));
-        Assert.Equal([OptimizerKind.Adam], CompareSet.Default.Where(e => e.Optimizer is not null).Select(e => e.Optimizer!.Value));
+        // The adaptive baseline is Adam as it is used: no weight decay (an L2 term, which Adam's step scales away); the L2
+        // variant is there by name.
+        Assert.Equal([("adam-constant", OptimizerKind.Adam, (double?)0.0)], CompareSet.Default.Where(e => e.Optimizer is not null || e.WeightDecay is not null).Select(e => (e.Name, e.Optimizer!.Value, e.WeightDecay)));
+        Assert.Equal(new CompareEntry("adam-l2-constant", "constant", OptimizerKind.Adam, CompareSet.Extra[0].Description, null), CompareSet.Parse("adam-l2-constant"));
+        Assert.Equal((OptimizerKind.RmsProp, (double?)0.0), (CompareSet.Parse("rmsprop-constant").Optimizer!.Value, CompareSet.Parse("rmsprop-constant").WeightDecay));
 
         const int steps = 300;
         const double lr = 3e-3;
@@ -66,15 +70,18 @@ public sealed class CompareSetTests : IDisposable
         Assert.Equal(["constant", "slow"], CompareSet.ReadFile(lines).Select(e => e.Name));
 
         var json = Path.Combine(_dir.FullName, "schedules.json");
-        File.WriteAllText(json, """[{"name":"a","schedule":"cosine","optimizer":"sgd"},{"name":"b","schedule":{"type":"constant"}}]""");
+        File.WriteAllText(json, """[{"name":"a","schedule":"cosine","optimizer":"sgd","weight_decay":0.01},{"name":"b","schedule":{"type":"constant"}}]""");
         var entries = CompareSet.ReadFile(json);
-        Assert.Equal(CompareSet.Default[3] with { Name = "a", Optimizer = OptimizerKind.Sgd }, entries[0]);
+        Assert.Equal(CompareSet.Default[3] with { Name = "a", Optimizer = OptimizerKind.Sgd, WeightDecay = 0.01 }, entries[0]);
         Assert.Equal("b", entries[1].Name);
         Assert.Equal("constant", JsonNode.Parse(entries[1].Schedule)!["type"]!.GetValue<string>());
 
         File.WriteAllText(json, """[{"name":"a","schedule":3}]""");
         var e = Assert.Throws<TrainingInputException>(() => CompareSet.ReadFile(json));
         Assert.Equal($"ScheduleFile: {json}[0].schedule must be a preset name or a spec object", e.Message);
+        File.WriteAllText(json, """[{"name":"a","schedule":"cosine","weight_decay":-1}]""");
+        e = Assert.Throws<TrainingInputException>(() => CompareSet.ReadFile(json));
+        Assert.Equal($"ScheduleFile: {json}[0].weight_decay must be a number >= 0", e.Message);
         File.WriteAllText(lines, "constant\nnope\n");
         e = Assert.Throws<TrainingInputException>(() => CompareSet.ReadFile(lines));
         Assert.StartsWith($"{lines} line 2: Schedule 'nope' is not a preset", e.Message, StringComparison.Ordinal);
@@ -110,17 +117,40 @@ public sealed class CompareSetTests : IDisposable
     }
 
     [Fact]
-    public void RankingIsByFinalLossWithUnfinishedRunsLastAndTheConclusionSaysByHowMuch()
+    public void EveryWarmupPresetHasTheSameWarmupBitForBit()
     {
-        CompareRun Run(string name, double? final, string? description = null) =>
-            new(0, name, OptimizerKind.AdamW, description, "{}", final is null ? TrainingStatus.Diverged : TrainingStatus.Completed, final, final, null, null, 0, 10, 100, 1, 1, "", RunHistory.Empty(2));
-        var ranked = CompareMetrics.Rank([Run("a", 1.30), Run("b", null), Run("c", 1.25, "my schedule"), Run("d", 1.40)]);
-        Assert.Equal(["c", "a", "d", "b"], ranked.Select(r => r.Name));
-        Assert.Equal([1, 2, 3, 4], ranked.Select(r => r.Rank));
-        Assert.Equal(
-            "c (my schedule) wins: final validation loss 1.250, 0.050 (3.8%) below the runner-up a (1.300) and 0.850 above the entropy floor.",
-            CompareMetrics.Conclusion(ranked, 0.4));
-        Assert.Equal("c (my schedule) wins: final validation loss 1.250, 0.050 (3.8%) below the runner-up a (1.300).", CompareMetrics.Conclusion(ranked, null));
-        Assert.Equal("No run finished with a validation loss: every schedule diverged.", CompareMetrics.Conclusion([Run("b", null)], null));
+        // (warmup-plateau has the same `warmup` as two-stage, but its plateau needs a Scheduler to be evaluated.)
+        string[] warmups = ["warmup-cosine", "warmup-linear", "wsd", "wsd-1sqrt", "warmup-constant", "two-stage"];
+        const double lr = 3e-3;
+        foreach (var steps in new[] { 40, 300, 600, 1000, 4097 })
+        {
+            var w = steps / 20;
+            foreach (var name in warmups)
+            {
+                var schedule = SchedulePresets.Resolve(name, steps, lr, OptimizerKind.AdamW).Schedule;
+                for (var t = 0; t < w; t++)
+                {
+                    Assert.True(lr * ((double)t / w) == schedule.LearningRate(t, lr), $"{name} at step {t} of {steps}: {schedule.LearningRate(t, lr)}");
+                }
+
+                Assert.True(lr == schedule.LearningRate(w, lr), $"{name} reaches the peak at step {w} of {steps}");
+            }
+        }
+    }
+
+    [Fact]
+    public void WarmupConstantHoldsThePeakAndTwoStageDropsItTenfoldAtMidTraining()
+    {
+        const double lr = 3e-3;
+        const int steps = 600;
+        Assert.Equal("""{"type":"constant_with_warmup","num_warmup_steps":30}""", SchedulePresets.Spec("warmup-constant", steps, lr, OptimizerKind.AdamW));
+        Assert.Equal("""{"type":"warmup","num_warmup_steps":30,"schedule":{"type":"MultiStepLR","milestones":[270],"gamma":0.1}}""", SchedulePresets.Spec("two-stage", steps, lr, OptimizerKind.AdamW));
+        var constant = SchedulePresets.Resolve("warmup-constant", steps, lr, OptimizerKind.AdamW).Schedule;
+        var twoStage = SchedulePresets.Resolve("two-stage", steps, lr, OptimizerKind.AdamW).Schedule;
+        for (var t = 30; t < steps; t++)
+        {
+            Assert.Equal(lr, constant.LearningRate(t, lr));
+            Assert.Equal(t < 300 ? lr : lr * 0.1, twoStage.LearningRate(t, lr), 1e-18);
+        }
     }
 }

@@ -18,7 +18,9 @@ public sealed record BranchResult(BranchBudget Budget, double? FinalValidationLo
 /// <param name="TokensSpent">Stable run plus every cooldown.</param>
 /// <param name="SeparateTokens">What separate runs of every budget would have cost: the sum of the budgets.</param>
 /// <param name="WallSeconds">Wall time of the stable run and the branches.</param>
-public sealed record BranchingReport(BranchingPlan Plan, IReadOnlyList<BranchResult> Branches, RunHistory StableHistory, long StableTokens, long TokensSpent, long SeparateTokens, double WallSeconds);
+/// <param name="LearningRate">The peak learning rate of every piece.</param>
+/// <param name="Seed">The seed of every piece.</param>
+public sealed record BranchingReport(BranchingPlan Plan, IReadOnlyList<BranchResult> Branches, RunHistory StableHistory, long StableTokens, long TokensSpent, long SeparateTokens, double WallSeconds, double LearningRate, int Seed);
 
 /// <summary>
 /// Runs the branching plan into a directory: <c>stable/</c> (the stable run, which keeps its checkpoint at each branch
@@ -145,7 +147,9 @@ internal sealed class BranchingExperiment(TrainingOptions training, BranchingPla
             stableTokens,
             stableTokens + branches.Sum(b => b.CooldownTokens),
             branches.Sum(b => b.BudgetTokens),
-            wall);
+            wall,
+            training.LearningRate,
+            training.Seed);
     }
 
     /// <summary>The stable run stops before its schedule's horizon on purpose: its progress goes on without that warning.</summary>
