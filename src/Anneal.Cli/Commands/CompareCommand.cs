@@ -104,7 +104,7 @@ internal static class CompareCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
                 CorpusCharacters = parse.GetValue(corpusChars) ?? d.CorpusCharacters,
             };
-            var learningRates = parse.GetValue(lr) is { } lrText ? Numbers.ParseList(lrText, "--lr", "1e-3,3e-3,1e-2,3e-2") : CompareSettings.DefaultLearningRates;
+            var learningRates = parse.GetValue(lr) is { } lrText ? Numbers.ParseList(lrText, "--lr", "3e-3,1e-2,3e-2") : CompareSettings.DefaultLearningRates;
             BranchingOptions? branching = null;
             if (parse.GetValue(branchAt) is { } fractions)
             {
