@@ -151,7 +151,7 @@ public sealed class CompareCommandTests
         string[] args = ["compare", "warmup-constant", "warmup-cosine", "warmup-linear", "constant", "--lr", "0.003,0.01", "--seeds", "2", "--out", outDir, .. tiny];
         Cli.Ok(args);
         var before = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
-        Assert.All(before.Skip(1), r => Assert.Equal(["", ""], Fields(r)[20..22])); // no --predict: empty columns
+        Assert.All(before.Skip(1), r => Assert.Equal(["", ""], CsvLine.Fields(r)[20..22])); // no --predict: empty columns
 
         // The fit needs no training: --report-only --predict on the trained runs.
         var assembled = Cli.Ok([.. args, "--report-only", "--predict"]);
@@ -164,7 +164,7 @@ public sealed class CompareCommandTests
         var error = Array.IndexOf(header, "prediction_error");
         var mean = Array.IndexOf(header, "final_val_loss_mean");
         Assert.Equal((20, 21), (predicted, error));
-        var rows = results.Skip(1).Select(Fields).ToDictionary(r => r[1]);
+        var rows = results.Skip(1).Select(CsvLine.Fields).ToDictionary(r => r[1]);
         Assert.Equal(["constant", "warmup-constant", "warmup-cosine", "warmup-linear"], rows.Keys.Order());
 
         // The runs it is fitted on are not predicted, nor a schedule without their warmup.
@@ -177,7 +177,7 @@ public sealed class CompareCommandTests
         var trained = double.Parse(rows["warmup-linear"][mean], CultureInfo.InvariantCulture);
         Assert.True(double.IsFinite(p) && p > 0, $"predicted {p}");
         Assert.Equal(Math.Abs(p - trained) / trained, double.Parse(rows["warmup-linear"][error], CultureInfo.InvariantCulture), 12);
-        var sameButPredicted = before.Zip(results, (b, a) => (Fields(b), Fields(a))).Skip(1).All(x => x.Item1.Count == x.Item2.Count && x.Item1.Where((_, i) => i < 19).SequenceEqual(x.Item2.Where((_, i) => i < 19)));
+        var sameButPredicted = before.Zip(results, (b, a) => (CsvLine.Fields(b), CsvLine.Fields(a))).Skip(1).All(x => x.Item1.Count == x.Item2.Count && x.Item1.Where((_, i) => i < 19).SequenceEqual(x.Item2.Where((_, i) => i < 19)));
         Assert.True(sameButPredicted, "the ranking is the same with --predict");
 
         var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
@@ -205,28 +205,6 @@ public sealed class CompareCommandTests
         var path = Path.Combine(dir.Root, "adam.json");
         File.WriteAllText(path, """[{"name":"adam-const","schedule":"warmup-constant","optimizer":"adam"},{"name":"adam-cos","schedule":"warmup-cosine","optimizer":"adam"}]""");
         return path;
-    }
-
-    private static List<string> Fields(string line)
-    {
-        var fields = new List<string>();
-        var quoted = false;
-        var start = 0;
-        for (var i = 0; i < line.Length; i++)
-        {
-            if (line[i] == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (line[i] == ',' && !quoted)
-            {
-                fields.Add(line[start..i]);
-                start = i + 1;
-            }
-        }
-
-        fields.Add(line[start..]);
-        return fields;
     }
 
     [Fact]

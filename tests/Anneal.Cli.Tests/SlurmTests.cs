@@ -136,8 +136,8 @@ public sealed class SlurmTests
         for (var row = 1; row < expected.Length; row++)
         {
             // The spec (last column) holds commas inside quotes: compare it whole.
-            var e = Fields(expected[row]);
-            var a = Fields(actual[row]);
+            var e = CsvLine.Fields(expected[row]);
+            var a = CsvLine.Fields(actual[row]);
             Assert.Equal(e.Count, a.Count);
             for (var col = 0; col < e.Count; col++)
             {
@@ -156,28 +156,6 @@ public sealed class SlurmTests
                 }
             }
         }
-    }
-
-    private static List<string> Fields(string line)
-    {
-        var fields = new List<string>();
-        var quoted = false;
-        var start = 0;
-        for (var i = 0; i < line.Length; i++)
-        {
-            if (line[i] == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (line[i] == ',' && !quoted)
-            {
-                fields.Add(line[start..i]);
-                start = i + 1;
-            }
-        }
-
-        fields.Add(line[start..]);
-        return fields;
     }
 
     private static CliResult Run(string file, string[] args, string workingDirectory, params (string Name, string Value)[] environment)
