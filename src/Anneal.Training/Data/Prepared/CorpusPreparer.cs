@@ -353,15 +353,12 @@ public static class CorpusPreparer
             }
         }
 
-        double total = manifest.TrainTokens + allCounts.Length, loss = 0;
-        for (var id = 0; id < allCounts.Length; id++)
+        var train = new long[allCounts.Length];
+        for (var id = 0; id < train.Length; id++)
         {
-            if (validation[id] > 0)
-            {
-                loss -= validation[id] * Math.Log((allCounts[id] - validation[id] + 1) / total);
-            }
+            train[id] = allCounts[id] - validation[id];
         }
 
-        return loss / manifest.ValidationTokens;
+        return TextData.Unigram(train, manifest.TrainTokens, validation, manifest.ValidationTokens);
     }
 }
