@@ -93,6 +93,26 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void TensorsAreLoadedOnlyFromTheCheckpointThatWasChecked()
+    {
+        var dir = Interrupted("replaced");
+        var run = new RunDirectory(dir);
+        var checkedOne = run.ReadCheckpoint(null, out _); // after 15 steps
+        var payload = File.ReadAllBytes(run.FilePath(RunDirectory.CheckpointFileName))[(int)checkedOne.PayloadOffset..];
+        var read = new byte[16];
+        CheckpointFile.LoadPayload(checkedOne, r => r.BaseStream.ReadExactly(read));
+        Assert.Equal(payload[..16], read);
+
+        // The run goes on and renames its next checkpoint over checkpoint.bin (same header length, other tensors).
+        run.SaveCheckpoint(checkedOne.Header with { Step = 16 }, w => w.Write(payload.Select(b => (byte)~b).ToArray()), keepReplacedAsPrevious: true);
+        var e = Assert.Throws<TrainingInputException>(() => CheckpointFile.LoadPayload(checkedOne, _ => Assert.Fail("loaded the newer checkpoint's tensors")));
+        Assert.Equal(
+            $"'{checkedOne.Path}' was replaced by a newer checkpoint while it was being read (its run is still training); start again, or start from a kept checkpoint (RUN@STEP)",
+            e.Message);
+        Assert.Null(e.Option);
+    }
+
+    [Fact]
     public void ADirectoryOfTheFirstFormatResumesAndIsRewrittenInTheCurrentOne()
     {
         var full = Trainer.Run(Options, null, Dir("full"));

@@ -69,21 +69,37 @@ public sealed record TextData(
         }
     }
 
+    /// <summary>
+    /// The unigram baseline from token counts: -Σ_v n_val(v) · log((n_train(v) + 1) / (N_train + V)) / N_val, the
+    /// validation tokens' cross-entropy under the training counts with add-one smoothing (V = vocabulary size).
+    /// </summary>
+    internal static double Unigram(ReadOnlySpan<long> trainCounts, long trainTokens, ReadOnlySpan<long> validationCounts, long validationTokens)
+    {
+        double total = trainTokens + trainCounts.Length, loss = 0;
+        for (var id = 0; id < trainCounts.Length; id++)
+        {
+            if (validationCounts[id] > 0)
+            {
+                loss -= validationCounts[id] * Math.Log((trainCounts[id] + 1) / total);
+            }
+        }
+
+        return loss / validationTokens;
+    }
+
     private static double Unigram(int[] train, int[] validation, int vocabulary)
     {
-        var counts = new double[vocabulary];
-        foreach (var id in train)
-        {
-            counts[id]++;
-        }
+        return Unigram(Counts(train, vocabulary), train.Length, Counts(validation, vocabulary), validation.Length);
 
-        var total = train.Length + vocabulary;
-        double loss = 0;
-        foreach (var id in validation)
+        static long[] Counts(int[] ids, int vocabulary)
         {
-            loss -= Math.Log((counts[id] + 1) / total);
-        }
+            var counts = new long[vocabulary];
+            foreach (var id in ids)
+            {
+                counts[id]++;
+            }
 
-        return loss / validation.Length;
+            return counts;
+        }
     }
 }

@@ -10,7 +10,14 @@ namespace Anneal.Training.Runs;
 /// <param name="Header">Its header.</param>
 /// <param name="Verified">True when its CRC-64 matched; false only for an <c>anneal.train/1</c> checkpoint, which has none.</param>
 /// <param name="PayloadOffset">Where the tensors start.</param>
-public sealed record CheckpointInfo(string Path, CheckpointHeader Header, bool Verified, long PayloadOffset);
+public sealed record CheckpointInfo(string Path, CheckpointHeader Header, bool Verified, long PayloadOffset)
+{
+    /// <summary>The file's length when it was checked.</summary>
+    internal long Length { get; init; }
+
+    /// <summary>The CRC-64 stored at its end when it was checked (null for <c>anneal.train/1</c>).</summary>
+    internal ulong? Crc64 { get; init; }
+}
 
 /// <summary>
 /// The checkpoint file format. <c>anneal.checkpoint/2</c>: the 20 ASCII bytes <c>ANNEAL-CHECKPOINT/2\n</c>; the file's
@@ -104,10 +111,7 @@ internal static class CheckpointFile
         }
 
         var computed = Checksum(stream, length - sizeof(ulong));
-        Span<byte> stored = stackalloc byte[sizeof(ulong)];
-        stream.Position = length - sizeof(ulong);
-        stream.ReadExactly(stored);
-        var expected = BinaryPrimitives.ReadUInt64LittleEndian(stored);
+        var expected = StoredCrc64(stream); // the file is `length` bytes long (checked above)
         if (computed != expected)
         {
             return (null, $"is corrupt: its CRC-64 is {computed:x16}, not the {expected:x16} it was written with");
@@ -122,14 +126,24 @@ internal static class CheckpointFile
             return (null, $"has format '{header.Format}', which this version of anneal does not read (it writes {CheckpointHeader.CurrentFormat})");
         }
 
-        return (new CheckpointInfo(path, header, true, prefix.Length + headerLength), null);
+        return (new CheckpointInfo(path, header, true, prefix.Length + headerLength) { Length = length, Crc64 = expected }, null);
     }
 
-    /// <summary>Loads the tensors of <paramref name="checkpoint"/> through <paramref name="load"/>.</summary>
-    /// <exception cref="TrainingInputException">The tensors do not fit the model or optimizer (or end early).</exception>
+    /// <summary>
+    /// Loads the tensors of <paramref name="checkpoint"/> through <paramref name="load"/>, from the file that was checked:
+    /// a run still training renames a new checkpoint over the path, so the file opened here must have the checked one's
+    /// length and stored CRC-64.
+    /// </summary>
+    /// <exception cref="TrainingInputException">The file was replaced since it was checked, or the tensors do not fit the model or optimizer (or end early).</exception>
     public static void LoadPayload(CheckpointInfo checkpoint, Action<BinaryReader> load)
     {
         using var stream = new FileStream(checkpoint.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        if (stream.Length != checkpoint.Length || (checkpoint.Crc64 is { } crc && StoredCrc64(stream) != crc))
+        {
+            throw new TrainingInputException(
+                null, $"'{checkpoint.Path}' was replaced by a newer checkpoint while it was being read (its run is still training); start again, or start from a kept checkpoint (RUN@STEP)");
+        }
+
         stream.Position = checkpoint.PayloadOffset;
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         try
@@ -153,6 +167,14 @@ internal static class CheckpointFile
         {
             // Left behind; the next write replaces it.
         }
+    }
+
+    private static ulong StoredCrc64(Stream stream)
+    {
+        Span<byte> stored = stackalloc byte[sizeof(ulong)];
+        stream.Position = stream.Length - sizeof(ulong);
+        stream.ReadExactly(stored);
+        return BinaryPrimitives.ReadUInt64LittleEndian(stored);
     }
 
     private static ulong Checksum(Stream stream, long count)
@@ -186,7 +208,7 @@ internal static class CheckpointFile
             }
 
             var header = LegacyFormat.CheckpointHeader(reader.ReadString(), path);
-            return (new CheckpointInfo(path, header, false, stream.Position), null);
+            return (new CheckpointInfo(path, header, false, stream.Position) { Length = stream.Length }, null);
         }
         catch (EndOfStreamException)
         {

@@ -239,9 +239,6 @@ public sealed class RunDirectory
     /// <summary>Writes <c>summary.json</c> atomically.</summary>
     internal void WriteSummary(RunSummary summary) => WriteAtomic(FilePath(SummaryFile), RunJson.Serialize(summary));
 
-    /// <summary>Writes <paramref name="text"/> to <paramref name="name"/> atomically.</summary>
-    internal void WriteText(string name, string text) => WriteAtomic(FilePath(name), text);
-
     /// <summary>
     /// Writes a checkpoint as <c>checkpoint.bin</c>. The one it replaces becomes <c>checkpoint.prev.bin</c> when
     /// <paramref name="keepReplacedAsPrevious"/>; otherwise it is dropped and the previous one stays (so after a

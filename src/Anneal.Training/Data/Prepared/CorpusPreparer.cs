@@ -186,6 +186,7 @@ public static class CorpusPreparer
         var clock = Stopwatch.StartNew();
         var bmp = collectRunes ? new bool[1 << 16] : [];
         var runes = new SortedSet<int>();
+        var astral = new HashSet<int>(); // code points above U+FFFF
         List<SourceFile> sources = [];
         long done = 0, text = 0;
         foreach (var file in files)
@@ -197,9 +198,18 @@ public static class CorpusPreparer
                 cancellation.ThrowIfCancellationRequested();
                 if (collectRunes)
                 {
-                    foreach (var c in block.Span)
+                    var span = block.Span;
+                    for (var i = 0; i < span.Length; i++)
                     {
-                        bmp[c] = true;
+                        // Strict UTF-8 gives surrogates only in pairs, and a block ends only at whole code points.
+                        if (char.IsHighSurrogate(span[i]))
+                        {
+                            astral.Add(char.ConvertToUtf32(span[i], span[++i]));
+                        }
+                        else
+                        {
+                            bmp[span[i]] = true;
+                        }
                     }
                 }
 
@@ -212,39 +222,15 @@ public static class CorpusPreparer
             sources.Add(new SourceFile(file, length, PreparedManifest.Hex(crc.GetCurrentHashAsUInt64())));
         }
 
-        if (collectRunes)
+        for (var c = 0; c < bmp.Length; c++)
         {
-            // Code units: BMP characters are themselves; surrogates were seen in pairs (a block ends only at whole code points).
-            var hasSurrogates = false;
-            for (var c = 0; c < bmp.Length; c++)
+            if (bmp[c])
             {
-                if (bmp[c] && char.IsSurrogate((char)c))
-                {
-                    hasSurrogates = true;
-                }
-                else if (bmp[c])
-                {
-                    runes.Add(c);
-                }
-            }
-
-            if (hasSurrogates)
-            {
-                foreach (var file in files)
-                {
-                    foreach (var block in Utf8Text.Blocks(file, null))
-                    {
-                        foreach (var rune in block.Span.EnumerateRunes())
-                        {
-                            if (!rune.IsBmp)
-                            {
-                                runes.Add(rune.Value);
-                            }
-                        }
-                    }
-                }
+                runes.Add(c);
             }
         }
+
+        runes.UnionWith(astral);
 
         return (sources, text, runes);
     }
@@ -367,15 +353,12 @@ public static class CorpusPreparer
             }
         }
 
-        double total = manifest.TrainTokens + allCounts.Length, loss = 0;
-        for (var id = 0; id < allCounts.Length; id++)
+        var train = new long[allCounts.Length];
+        for (var id = 0; id < train.Length; id++)
         {
-            if (validation[id] > 0)
-            {
-                loss -= validation[id] * Math.Log((allCounts[id] - validation[id] + 1) / total);
-            }
+            train[id] = allCounts[id] - validation[id];
         }
 
-        return loss / manifest.ValidationTokens;
+        return TextData.Unigram(train, manifest.TrainTokens, validation, manifest.ValidationTokens);
     }
 }

@@ -150,6 +150,18 @@ public sealed class PreparedCorpusTests : IDisposable
     }
 
     [Fact]
+    public void CharVocabularyHoldsCharactersAboveTheBmpEvenAcrossABlockBoundary()
+    {
+        // "😀" is 4 UTF-8 bytes starting 2 bytes before the end of the first 1 MiB read; "𝄞" and "日" elsewhere.
+        var text = new string('a', (1 << 20) - 2) + "😀b\n𝄞日😀\n";
+        var outDir = Path.Combine(_dir.FullName, "out");
+        var m = CorpusPreparer.Prepare([Write("astral.txt", text)], outDir, new PrepareOptions()).Manifest;
+        Assert.Equal("\nab日𝄞😀", m.CharVocabulary); // by code point: U+1D11E before U+1F600
+        Assert.Equal(CharTokenizer.FromText(text).Vocabulary, m.CharVocabulary);
+        Assert.Equal(CharTokenizer.FromText(text).Encode(text), AllTokens(outDir));
+    }
+
+    [Fact]
     public void BadByteIsReportedWithFileAndOffsetAndNothingIsWritten()
     {
         var good = Write("1-good.txt", "fine text\n");
