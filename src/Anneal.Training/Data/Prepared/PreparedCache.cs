@@ -31,31 +31,47 @@ public static class PreparedCache
         }
     }
 
-    /// <summary>The cache key of <paramref name="files"/> under <paramref name="tokenizer"/>: <c>&lt;tokenizer&gt;-&lt;16 hex digits&gt;</c>.</summary>
+    /// <summary>
+    /// The cache key of <paramref name="files"/> under <paramref name="tokenizer"/>: <c>&lt;tokenizer&gt;-&lt;16 hex digits&gt;</c>,
+    /// from each file's CRC-64 and length. A file's checksum is computed once per process for a given (full path, size,
+    /// modification time): <c>anneal train --data FILE.txt</c> and every run of a compare in one process read the text
+    /// once for the key, not once per run; an edit that changes the size or the modification time gives a new key.
+    /// </summary>
     public static string Key(IReadOnlyList<string> files, TokenizerKind tokenizer)
     {
         ArgumentNullException.ThrowIfNull(files);
         var key = new Crc64();
         key.Append(Encoding.UTF8.GetBytes(PreparedManifest.CurrentFormat + "\n" + tokenizer.Name() + "\n"));
-        var buffer = new byte[1 << 20];
         foreach (var file in files)
         {
-            var crc = new Crc64();
-            long length = 0;
-            using (var stream = Utf8Text.Open(file))
-            {
-                int n;
-                while ((n = stream.Read(buffer)) > 0)
-                {
-                    crc.Append(buffer.AsSpan(0, n));
-                    length += n;
-                }
-            }
-
-            key.Append(Encoding.UTF8.GetBytes($"{PreparedManifest.Hex(crc.GetCurrentHashAsUInt64())} {length}\n"));
+            var info = new FileInfo(file);
+            var identity = (info.FullName, info.Exists ? info.Length : -1, info.Exists ? info.LastWriteTimeUtc : default);
+            var checksum = FileChecksums.GetOrAdd(identity, _ => Checksum(file));
+            key.Append(Encoding.UTF8.GetBytes($"{checksum}\n"));
         }
 
         return $"{tokenizer.Name()}-{PreparedManifest.Hex(key.GetCurrentHashAsUInt64())}";
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> FileChecksums = new();
+
+    /// <summary>A file's CRC-64 and length as the key holds them: <c>&lt;16 hex digits&gt; &lt;bytes&gt;</c>.</summary>
+    private static string Checksum(string file)
+    {
+        var buffer = new byte[1 << 20];
+        var crc = new Crc64();
+        long length = 0;
+        using (var stream = Utf8Text.Open(file))
+        {
+            int n;
+            while ((n = stream.Read(buffer)) > 0)
+            {
+                crc.Append(buffer.AsSpan(0, n));
+                length += n;
+            }
+        }
+
+        return $"{PreparedManifest.Hex(crc.GetCurrentHashAsUInt64())} {length}";
     }
 
     /// <summary>

@@ -275,6 +275,29 @@ public sealed class PreparedCorpusTests : IDisposable
     }
 
     [Fact]
+    public void TheKeyReadsAFileOncePerSizeAndModificationTime()
+    {
+        var file = Write("k.txt", "abcdefgh\n");
+        var stamp = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(file, stamp);
+        var first = PreparedCache.Key([file], TokenizerKind.Char);
+
+        // The same size and modification time: the checksum is not computed again (the text is not read), so a rewrite
+        // that keeps both is not seen within the process.
+        File.WriteAllText(file, "ABCDEFGH\n");
+        File.SetLastWriteTimeUtc(file, stamp);
+        Assert.Equal(first, PreparedCache.Key([file], TokenizerKind.Char));
+
+        // A new modification time at the same size: read again, a new key.
+        File.SetLastWriteTimeUtc(file, stamp.AddSeconds(1));
+        var second = PreparedCache.Key([file], TokenizerKind.Char);
+        Assert.NotEqual(first, second);
+        File.WriteAllText(file, "abcdefgh\n");
+        File.SetLastWriteTimeUtc(file, stamp.AddSeconds(2));
+        Assert.NotEqual(second, PreparedCache.Key([file], TokenizerKind.Char));
+    }
+
+    [Fact]
     public void CacheHitsOnTheSameTextAndMissesWhenItChanges()
     {
         var root = Path.Combine(_dir.FullName, "cache");
