@@ -77,8 +77,4 @@ public readonly struct ScheduleContext
     /// <summary>The same context with another base learning rate, marking <c>initial_lr</c> as set unless <paramref name="initialLrUnset"/>.</summary>
     internal ScheduleContext WithBaseLr(double baseLr, bool initialLrUnset = false) =>
         new(this, baseLr, initialLrUnset, OneCycleLrFields, OneCycleMomentumFields);
-
-    /// <summary>The same context knowing which one-cycle schedules own the group's fields.</summary>
-    internal ScheduleContext WithOneCycleFields(OneCycleLR? lrFields, OneCycleLR? momentumFields) =>
-        new(this, BaseLr, InitialLrUnset, lrFields, momentumFields);
 }
