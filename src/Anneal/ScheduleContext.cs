@@ -74,11 +74,6 @@ public readonly struct ScheduleContext
     internal ScheduleContext ForChild(double baseLr, bool initialLrUnset, OneCycleLR? lrFields, OneCycleLR? momentumFields) =>
         new(this, baseLr, initialLrUnset, lrFields, momentumFields);
 
-    /// <summary>The same context with another base learning rate, marking <c>initial_lr</c> as set unless <paramref name="initialLrUnset"/>.</summary>
-    internal ScheduleContext WithBaseLr(double baseLr, bool initialLrUnset = false) =>
-        new(this, baseLr, initialLrUnset, OneCycleLrFields, OneCycleMomentumFields);
-
-    /// <summary>The same context knowing which one-cycle schedules own the group's fields.</summary>
-    internal ScheduleContext WithOneCycleFields(OneCycleLR? lrFields, OneCycleLR? momentumFields) =>
-        new(this, BaseLr, InitialLrUnset, lrFields, momentumFields);
+    /// <summary>The same context with another base learning rate, marking <c>initial_lr</c> as set.</summary>
+    internal ScheduleContext WithBaseLr(double baseLr) => new(this, baseLr, false, OneCycleLrFields, OneCycleMomentumFields);
 }

@@ -68,7 +68,8 @@ public sealed class GoldenTests
         Assert.Empty(uncovered);
     }
 
-    private static void Check(GoldenCase golden)
+    /// <summary>Drives the case's schedule over its groups and compares every row's learning rates (and momenta) to the golden values.</summary>
+    internal static void Check(GoldenCase golden)
     {
         var groups = golden.Groups();
         var initialMomenta = groups.Select(g => g.Momentum).ToArray();

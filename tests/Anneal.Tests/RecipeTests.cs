@@ -115,6 +115,7 @@ public sealed class RecipeTests
         { """{"max_steps": 10, "warmup_ratio": 1.5}""", "warmup_ratio must be between 0 and 1 (was 1.5)" },
         { """{"max_steps": 10, "warmup_steps": -1}""", "warmup_steps must be >= 0 (was -1)" },
         { """{"max_steps": 10,""", "TrainingArguments is not valid JSON at line 1, position 17" },
+        { """{"max_steps": 10, "learning_rate": NaN}""", "TrainingArguments is not valid JSON at line 1, position 36 (NaN and Infinity are not JSON numbers; use finite numbers)" },
         { "[1]", "TrainingArguments must be a JSON object of settings (was [1])" },
     };
 

@@ -36,7 +36,7 @@ public sealed class CosineWithMinLr : HuggingFaceDecaySchedule
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
     {
-        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        var progress = Progress(step);
         return MinLrChecks.CosineToFloor(progress, NumCycles, MinLrChecks.Rate(MinLr, MinLrRate, context));
     }
 

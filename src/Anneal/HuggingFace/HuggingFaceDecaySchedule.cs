@@ -20,4 +20,7 @@ public abstract class HuggingFaceDecaySchedule : HuggingFaceWarmupSchedule
 
     /// <inheritdoc />
     public override long? HorizonFor(long tokensPerStep) => NumTrainingSteps;
+
+    /// <summary>transformers' decay progress <c>p = (t - W) / max(1, T - W)</c> (0 at W, 1 at T), in its order of operations.</summary>
+    protected double Progress(long step) => (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
 }

@@ -70,7 +70,7 @@ public sealed class CosineWithWarmup : HuggingFaceDecaySchedule
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
     {
-        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        var progress = Progress(step);
         return Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress)));
     }
 
@@ -113,7 +113,7 @@ public sealed class CosineWithHardRestarts : HuggingFaceDecaySchedule
     /// <inheritdoc />
     protected override double Decay(long step, in ScheduleContext context)
     {
-        var progress = (double)(step - NumWarmupSteps) / Math.Max(1, NumTrainingSteps - NumWarmupSteps);
+        var progress = Progress(step);
         return progress >= 1.0 ? 0.0 : Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * ((double)NumCycles * progress % 1.0))));
     }
 

@@ -100,13 +100,7 @@ public sealed class WarmupStableDecay : Schedule
         var r = MinLrRatio;
         if (step < NumWarmupSteps)
         {
-            var p = (double)step / Math.Max(1, NumWarmupSteps);
-            var g = WarmupType switch
-            {
-                RampShape.Linear => p,
-                RampShape.Cosine => 0.5 * (1.0 - Math.Cos(Math.PI * p)),
-                _ => 1.0 - Math.Sqrt(1.0 - p),
-            };
+            var g = Ramp.Rising(WarmupType, (double)step / Math.Max(1, NumWarmupSteps));
             return Math.Max(0.0, g * (1.0 - r) + r);
         }
 
@@ -117,13 +111,7 @@ public sealed class WarmupStableDecay : Schedule
 
         if (step < NumWarmupSteps + NumStableSteps + NumDecaySteps)
         {
-            var p = (double)(step - NumWarmupSteps - NumStableSteps) / Math.Max(1, NumDecaySteps);
-            var d = DecayType switch
-            {
-                RampShape.Linear => 1.0 - p,
-                RampShape.Cosine => 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * p)),
-                _ => 1.0 - Math.Sqrt(p),
-            };
+            var d = Ramp.Falling(DecayType, (double)(step - NumWarmupSteps - NumStableSteps) / Math.Max(1, NumDecaySteps), NumCycles);
             return Math.Max(0.0, d * (1.0 - r) + r);
         }
 

@@ -72,14 +72,7 @@ public sealed class Ramp : MultiplicativeSchedule
         var p = (double)step / NumSteps;
         if (From <= To)
         {
-            p = Math.Min(p, 1.0);
-            var g = Shape switch
-            {
-                RampShape.Linear => p,
-                RampShape.Cosine => 0.5 * (1.0 - Math.Cos(Math.PI * p)),
-                _ => 1.0 - Math.Sqrt(1.0 - p),
-            };
-            return From + (To - From) * g;
+            return From + (To - From) * Rising(Shape, Math.Min(p, 1.0));
         }
 
         if (Shape != RampShape.Cosine)
@@ -87,14 +80,24 @@ public sealed class Ramp : MultiplicativeSchedule
             p = Math.Min(p, 1.0);
         }
 
-        var d = Shape switch
-        {
-            RampShape.Linear => 1.0 - p,
-            RampShape.Cosine => 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * p)),
-            _ => 1.0 - Math.Sqrt(p),
-        };
-        return Math.Max(0.0, d * (From - To) + To);
+        return Math.Max(0.0, Falling(Shape, p, NumCycles) * (From - To) + To);
     }
+
+    /// <summary>The rising curve <c>g(p)</c> of <paramref name="shape"/> (see <see cref="RampShape"/>).</summary>
+    internal static double Rising(RampShape shape, double p) => shape switch
+    {
+        RampShape.Linear => p,
+        RampShape.Cosine => 0.5 * (1.0 - Math.Cos(Math.PI * p)),
+        _ => 1.0 - Math.Sqrt(1.0 - p),
+    };
+
+    /// <summary>The falling curve <c>d(p)</c> of <paramref name="shape"/>, a cosine of <paramref name="numCycles"/> waves (see <see cref="RampShape"/>).</summary>
+    internal static double Falling(RampShape shape, double p, double numCycles) => shape switch
+    {
+        RampShape.Linear => 1.0 - p,
+        RampShape.Cosine => 0.5 * (1.0 + Math.Cos(Math.PI * numCycles * 2.0 * p)),
+        _ => 1.0 - Math.Sqrt(p),
+    };
 
     /// <inheritdoc />
     protected override void WriteSpec(JsonObject spec)

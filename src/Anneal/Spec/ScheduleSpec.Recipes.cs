@@ -17,7 +17,7 @@ public static partial class ScheduleSpec
     /// <param name="stepsPerEpoch">Optimizer steps per epoch (<c>len(train_dataloader) // gradient_accumulation_steps</c>), needed when <c>max_steps</c> is not set.</param>
     /// <exception cref="ScheduleArgumentException">Malformed JSON, a value of the wrong type, a misspelled schedule key, an unknown scheduler type or kwarg; the message names the key.</exception>
     public static ScheduleRecipe FromHuggingFaceArgs(string json, long? stepsPerEpoch = null) =>
-        HuggingFaceArgs.Read(RecipeJson.Parse(json, "TrainingArguments"), stepsPerEpoch);
+        HuggingFaceArgs.Read(RecipeJson.Parse(json, HuggingFaceArgs.What), stepsPerEpoch);
 
     /// <summary>
     /// Reads the learning-rate settings of nanoGPT's <c>train.py</c> from a JSON object of its configuration globals
@@ -29,5 +29,5 @@ public static partial class ScheduleSpec
     /// <c>max_iters</c>, so <see cref="ScheduleRecipe.TrainingSteps"/> is <c>max_iters + 1</c>.
     /// </summary>
     /// <exception cref="ScheduleArgumentException">Malformed JSON, a value of the wrong type, a misspelled key, or settings nanoGPT cannot run (it divides by <c>lr_decay_iters - warmup_iters</c>).</exception>
-    public static ScheduleRecipe FromNanoGptConfig(string json) => NanoGptConfig.Read(RecipeJson.Parse(json, "nanoGPT config"));
+    public static ScheduleRecipe FromNanoGptConfig(string json) => NanoGptConfig.Read(RecipeJson.Parse(json, NanoGptConfig.What));
 }

@@ -18,12 +18,17 @@ public static partial class ScheduleSpec
 
     /// <summary>Parses a JSON spec.</summary>
     /// <exception cref="ScheduleArgumentException">Malformed JSON, an unknown type or parameter, a wrong type or a value the rules reject; the message names the JSON path.</exception>
-    public static Schedule Parse(string json)
+    public static Schedule Parse(string json) => Parse(ParseJson(json, "spec"), "");
+
+    /// <summary>
+    /// <paramref name="json"/> read with comments and trailing commas allowed; malformed JSON is one error naming
+    /// <paramref name="what"/>, the line and position (and that NaN and Infinity are not JSON numbers, when they appear).
+    /// </summary>
+    internal static JsonNode? ParseJson(string json, string what)
     {
-        JsonNode? node;
         try
         {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
@@ -31,10 +36,8 @@ public static partial class ScheduleSpec
             var hint = json.Contains("NaN", StringComparison.Ordinal) || json.Contains("Infinity", StringComparison.Ordinal)
                 ? " (NaN and Infinity are not JSON numbers; use finite numbers)"
                 : "";
-            throw new ScheduleArgumentException("", $"spec is not valid JSON{where}{hint}");
+            throw new ScheduleArgumentException("", $"{what} is not valid JSON{where}{hint}");
         }
-
-        return Parse(node, "");
     }
 
     /// <summary>Parses a spec already read as a <see cref="JsonNode"/>.</summary>

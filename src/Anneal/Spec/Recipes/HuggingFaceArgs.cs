@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -108,17 +107,17 @@ internal static class HuggingFaceArgs
         var epochs = Preconditions.Positive(r.Double("num_train_epochs", 3.0), "num_train_epochs");
         if (stepsPerEpoch is not { } perEpoch)
         {
-            throw new ScheduleArgumentException("steps_per_epoch", $"must be given to turn num_train_epochs ({Show(epochs)}) into optimizer steps, as max_steps is not set ({maxSteps}); or set max_steps");
+            throw new ScheduleArgumentException("steps_per_epoch", $"must be given to turn num_train_epochs ({Preconditions.Format(epochs)}) into optimizer steps, as max_steps is not set ({maxSteps}); or set max_steps");
         }
 
         Preconditions.Positive(perEpoch, "steps_per_epoch");
         var steps = Math.Ceiling(epochs * perEpoch);
         if (steps > long.MaxValue / 2)
         {
-            throw new ScheduleArgumentException("num_train_epochs", $"times steps_per_epoch is too many steps ({Show(steps)})");
+            throw new ScheduleArgumentException("num_train_epochs", $"times steps_per_epoch is too many steps ({Preconditions.Format(steps)})");
         }
 
-        notes.Add($"num_train_epochs {Show(epochs)} x {perEpoch} steps per epoch = {(long)steps} steps (ceil)");
+        notes.Add($"num_train_epochs {Preconditions.Format(epochs)} x {perEpoch} steps per epoch = {(long)steps} steps (ceil)");
         return (long)steps;
     }
 
@@ -134,12 +133,12 @@ internal static class HuggingFaceArgs
         {
             if (ratio > 0)
             {
-                notes.Add($"warmup_steps ({Show(warmupSteps)}) overrides warmup_ratio ({Show(ratio)}), as in transformers");
+                notes.Add($"warmup_steps ({Preconditions.Format(warmupSteps)}) overrides warmup_ratio ({Preconditions.Format(ratio)}), as in transformers");
             }
 
             if (warmupSteps != Math.Floor(warmupSteps))
             {
-                notes.Add($"warmup_steps {Show(warmupSteps)} is truncated to {Math.Floor(warmupSteps)} (transformers 5: int(warmup_steps))");
+                notes.Add($"warmup_steps {Preconditions.Format(warmupSteps)} is truncated to {Math.Floor(warmupSteps)} (transformers 5: int(warmup_steps))");
             }
 
             return (long)Math.Min(Math.Floor(warmupSteps), long.MaxValue / 2);
@@ -149,10 +148,10 @@ internal static class HuggingFaceArgs
         {
             if (ratio > 0)
             {
-                notes.Add($"warmup_steps ({Show(warmupSteps)}) overrides warmup_ratio ({Show(ratio)}), as in transformers");
+                notes.Add($"warmup_steps ({Preconditions.Format(warmupSteps)}) overrides warmup_ratio ({Preconditions.Format(ratio)}), as in transformers");
             }
 
-            notes.Add($"warmup_steps {Show(warmupSteps)} < 1 is a fraction of the steps (transformers 5): ceil({steps} x {Show(warmupSteps)})");
+            notes.Add($"warmup_steps {Preconditions.Format(warmupSteps)} < 1 is a fraction of the steps (transformers 5): ceil({steps} x {Preconditions.Format(warmupSteps)})");
             return (long)Math.Ceiling(steps * warmupSteps);
         }
 
@@ -195,6 +194,4 @@ internal static class HuggingFaceArgs
 
         throw new ScheduleArgumentException("lr_scheduler_kwargs", $"must be a JSON object such as {{\"num_cycles\":0.5}} (was {SpecReader.Show(node)})");
     }
-
-    private static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Anneal;
@@ -40,7 +39,7 @@ internal static class NanoGptConfig
 
         if (!decay)
         {
-            notes.Add($"decay_lr is false: learning_rate ({Show(lr)}) at every iteration, no warmup");
+            notes.Add($"decay_lr is false: learning_rate ({Preconditions.Format(lr)}) at every iteration, no warmup");
             return new ScheduleRecipe(RecipeSource.NanoGpt, new Constant(1.0), lr, maxIters + 1, 0, ignored, notes);
         }
 
@@ -86,6 +85,4 @@ internal static class NanoGptConfig
 
         return new ScheduleRecipe(RecipeSource.NanoGpt, schedule, lr, maxIters + 1, warmup, ignored, notes);
     }
-
-    private static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Anneal;
@@ -9,17 +8,7 @@ internal static class RecipeJson
     internal static JsonObject Parse(string json, string what)
     {
         Preconditions.NotNull(json, "json");
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
-            throw new ScheduleArgumentException("", $"{what} is not valid JSON{where}");
-        }
-
+        var node = ScheduleSpec.ParseJson(json, what);
         return node as JsonObject ?? throw new ScheduleArgumentException("", $"{what} must be a JSON object of settings (was {SpecReader.Show(node)})");
     }
 
