@@ -76,9 +76,7 @@ public static class LawFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllText(temp, Write(law));
-        File.Move(temp, full, overwrite: true);
+        RunDirectory.WriteAtomic(full, Write(law));
     }
 
     /// <summary>Reads the law in <paramref name="path"/>.</summary>
