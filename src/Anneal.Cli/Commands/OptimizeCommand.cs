@@ -72,15 +72,16 @@ internal static class OptimizeCommand
     /// </summary>
     internal static IReadOnlyList<(string Name, string Spec)> Presets(int warmup, int steps)
     {
-        var decay = Math.Max(1, steps / 5);
+        // The peak LR and the optimizer shape only onecycle and cyclic, none of these.
+        (string, string) Preset(string name) => (name, SchedulePresets.Spec(name, steps, 1, OptimizerKind.AdamW, warmup));
         return
         [
-            ("warmup-constant", $$"""{"type":"constant_with_warmup","num_warmup_steps":{{warmup}}}"""),
-            ("warmup-cosine", $$"""{"type":"cosine_with_min_lr","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}},"min_lr_rate":0.1}"""),
+            Preset("warmup-constant"),
+            Preset("warmup-cosine"),
             ("warmup-cosine0", $$"""{"type":"cosine","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}}}"""),
-            ("warmup-linear", $$"""{"type":"linear","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}}}"""),
-            ("wsd", $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{decay}},"num_training_steps":{{steps}},"decay_type":"cosine"}"""),
-            ("wsd-1sqrt", $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{decay}},"num_training_steps":{{steps}},"decay_type":"1-sqrt"}"""),
+            Preset("warmup-linear"),
+            Preset("wsd"),
+            Preset("wsd-1sqrt"),
         ];
     }
 
