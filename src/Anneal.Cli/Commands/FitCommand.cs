@@ -56,10 +56,7 @@ internal static class FitCommand
                 Fixed = parse.GetValue(fix) is { } f ? ParseFixed(f) : d.Fixed,
             };
             var plotPath = parse.GetValue(plot);
-            if (plotPath is not null && !PlotRenderer.IsSupported(plotPath))
-            {
-                throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
-            }
+            PlotRenderer.CheckPath(plotPath);
 
             return Execute(context, flags, parse.GetValue(runs)!, options, parse.GetValue(output) ?? DefaultOut, plotPath);
         });

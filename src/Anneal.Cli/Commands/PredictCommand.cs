@@ -51,10 +51,7 @@ internal static class PredictCommand
             }
 
             var plotPath = parse.GetValue(plot);
-            if (plotPath is not null && !PlotRenderer.IsSupported(plotPath))
-            {
-                throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
-            }
+            PlotRenderer.CheckPath(plotPath);
 
             return Execute(context, flags, parse.GetValue(law)!, parse.GetValue(schedules) ?? [], parse.GetValue(check) ?? [], parse.GetValue(steps), parse.GetValue(lr),
                 formatValue, plotPath, parse.GetValue(curve));
