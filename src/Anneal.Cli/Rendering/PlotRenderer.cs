@@ -28,10 +28,7 @@ internal static class PlotRenderer
     /// <summary>The image bytes for <paramref name="path"/>'s format (PNG or SVG).</summary>
     internal static byte[] Render(ScheduleTrace trace, string path)
     {
-        var plot = Build(trace);
-        return path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
-            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
-            : plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Reports.PlotStyle.Encode(Build(trace), path, Width, Height);
     }
 
     private static Plot Build(ScheduleTrace trace)
