@@ -4,8 +4,6 @@ using Anneal.Cli.Rendering;
 using Anneal.Cli.Reports;
 using Anneal.Training;
 using Anneal.Training.Laws;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Anneal.Cli.Commands;
 
@@ -58,10 +56,7 @@ internal static class FitCommand
                 Fixed = parse.GetValue(fix) is { } f ? ParseFixed(f) : d.Fixed,
             };
             var plotPath = parse.GetValue(plot);
-            if (plotPath is not null && !PlotRenderer.IsSupported(plotPath))
-            {
-                throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
-            }
+            PlotRenderer.CheckPath(plotPath);
 
             return Execute(context, flags, parse.GetValue(runs)!, options, parse.GetValue(output) ?? DefaultOut, plotPath);
         });
@@ -106,25 +101,15 @@ internal static class FitCommand
             : "  L(n) = L0 + A*S1(n)^-alpha - C*S2(n), S2 = sum of m_i, m_i = lambda*m_(i-1) + (u_(i-1) - u_i)");
         var values = law.Law.ToVector();
         context.Out.WriteLine("  " + string.Join(", ", law.Law.ParameterNames.Select((n, i) => $"{n} = {values[i].ToString("G5", CultureInfo.InvariantCulture)}{(o.Fixed.ContainsKey(n) ? " (fixed)" : "")}")));
-        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
-        string[] header = ["run", "steps", "peak lr", "warmup", "points", "mean err", "max err", "final", "fitted"];
-        foreach (var (name, i) in header.Select((h, i) => (h, i)))
-        {
-            table.AddColumn(i == 0 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
-        }
-
-        foreach (var s in law.Sources)
-        {
-            string[] cells =
+        TableRenderer.WriteCells(
+            context,
+            ["run", "steps", "peak lr", "warmup", "points", "mean err", "max err", "final", "fitted"],
+            law.Sources.Select(s => (string[])
             [
                 s.Name, s.Steps.ToString(CultureInfo.InvariantCulture), Short(s.PeakLr), s.WarmupSteps.ToString(CultureInfo.InvariantCulture),
                 s.Points.ToString(CultureInfo.InvariantCulture), Percent(s.MeanRelativeError), Percent(s.MaxRelativeError),
                 s.FinalObserved is { } f ? F4(f) : "-", F4(s.FinalFitted),
-            ];
-            table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
-        }
-
-        TableRenderer.CreateConsole(context).Write(table);
+            ]));
     }
 
     /// <summary>Reads <c>LAW.json</c>; a missing file says how to make one.</summary>

@@ -6,8 +6,6 @@ using Anneal.Cli.Rendering;
 using Anneal.Cli.Reports;
 using Anneal.Training;
 using Anneal.Training.Laws;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Anneal.Cli.Commands;
 
@@ -74,15 +72,16 @@ internal static class OptimizeCommand
     /// </summary>
     internal static IReadOnlyList<(string Name, string Spec)> Presets(int warmup, int steps)
     {
-        var decay = Math.Max(1, steps / 5);
+        // The peak LR and the optimizer shape only onecycle and cyclic, none of these.
+        (string, string) Preset(string name) => (name, SchedulePresets.Spec(name, steps, 1, OptimizerKind.AdamW, warmup));
         return
         [
-            ("warmup-constant", $$"""{"type":"constant_with_warmup","num_warmup_steps":{{warmup}}}"""),
-            ("warmup-cosine", $$"""{"type":"cosine_with_min_lr","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}},"min_lr_rate":0.1}"""),
+            Preset("warmup-constant"),
+            Preset("warmup-cosine"),
             ("warmup-cosine0", $$"""{"type":"cosine","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}}}"""),
-            ("warmup-linear", $$"""{"type":"linear","num_warmup_steps":{{warmup}},"num_training_steps":{{steps}}}"""),
-            ("wsd", $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{decay}},"num_training_steps":{{steps}},"decay_type":"cosine"}"""),
-            ("wsd-1sqrt", $$"""{"type":"warmup_stable_decay","num_warmup_steps":{{warmup}},"num_decay_steps":{{decay}},"num_training_steps":{{steps}},"decay_type":"1-sqrt"}"""),
+            Preset("warmup-linear"),
+            Preset("wsd"),
+            Preset("wsd-1sqrt"),
         ];
     }
 
@@ -131,17 +130,10 @@ internal static class OptimizeCommand
             files.Commit();
 
             var o = context.Out;
-            var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
-            table.AddColumn(new TableColumn("schedule").NoWrap());
-            table.AddColumn(new TableColumn("predicted final val").RightAligned());
-            table.AddColumn(new TableColumn("vs optimized").RightAligned());
-            foreach (var p in presets.Prepend(mine).OrderBy(p => p.Final))
-            {
-                string[] cells = [p.Name, FitCommand.F4(p.Final), p == mine ? "-" : "+" + FitCommand.F4(p.Final - mine.Final)];
-                table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
-            }
-
-            TableRenderer.CreateConsole(context).Write(table);
+            TableRenderer.WriteCells(
+                context,
+                ["schedule", "predicted final val", "vs optimized"],
+                presets.Prepend(mine).OrderBy(p => p.Final).Select(p => (string[])[p.Name, FitCommand.F4(p.Final), p == mine ? "-" : "+" + FitCommand.F4(p.Final - mine.Final)]));
             var what = optimized.Schedule is PiecewiseLinear pl
                 ? $"{pl.Steps.Count} knots, non-increasing after the {law.WarmupSteps}-step warmup, at most the peak {FitCommand.Short(law.PeakLr)}"
                 : $"warmup-stable-decay: {Describe(optimized.Schedule)}";
@@ -180,24 +172,18 @@ internal static class OptimizeCommand
             return TrainCommand.Interrupted;
         }
 
-        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
-        foreach (var (name, i) in new[] { "schedule", "seeds", "trained final val (mean)", "95% interval", "predicted", "error" }.Select((h, i) => (h, i)))
-        {
-            table.AddColumn(i == 0 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
-        }
-
+        TableRenderer.WriteCells(
+            context,
+            ["schedule", "seeds", "trained final val (mean)", "95% interval", "predicted", "error"],
+            check.Schedules.Select(s => (string[])[s.Name, s.Runs.Count.ToString(CultureInfo.InvariantCulture), FitCommand.F4(s.TrainedMean), double.IsNaN(s.TrainedCi95) ? "-" : "±" + FitCommand.F4(s.TrainedCi95), FitCommand.F4(s.Predicted), FitCommand.Percent(s.RelativeError)]));
         var csv = new StringBuilder("name,seed,final_val_loss,predicted_final_val_loss\n");
         foreach (var s in check.Schedules)
         {
-            string[] cells = [s.Name, s.Runs.Count.ToString(CultureInfo.InvariantCulture), FitCommand.F4(s.TrainedMean), double.IsNaN(s.TrainedCi95) ? "-" : "±" + FitCommand.F4(s.TrainedCi95), FitCommand.F4(s.Predicted), FitCommand.Percent(s.RelativeError)];
-            table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
             foreach (var r in s.Runs)
             {
                 csv.Append(CultureInfo.InvariantCulture, $"{s.Name},{r.Seed},{r.FinalValidationLoss:R},{s.Predicted:R}\n");
             }
         }
-
-        TableRenderer.CreateConsole(context).Write(table);
         var a = check.Schedules[0];
         var b = check.Schedules[1];
         var diffs = a.Runs.Join(b.Runs, r => r.Seed, r => r.Seed, (x, y) => x.FinalValidationLoss - y.FinalValidationLoss).ToArray();

@@ -7,8 +7,6 @@ using Anneal.Cli.Reports;
 using Anneal.Training;
 using Anneal.Training.Experiments;
 using Anneal.Training.Laws;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Anneal.Cli.Commands;
 
@@ -53,10 +51,7 @@ internal static class PredictCommand
             }
 
             var plotPath = parse.GetValue(plot);
-            if (plotPath is not null && !PlotRenderer.IsSupported(plotPath))
-            {
-                throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
-            }
+            PlotRenderer.CheckPath(plotPath);
 
             return Execute(context, flags, parse.GetValue(law)!, parse.GetValue(schedules) ?? [], parse.GetValue(check) ?? [], parse.GetValue(steps), parse.GetValue(lr),
                 formatValue, plotPath, parse.GetValue(curve));
@@ -222,18 +217,13 @@ internal static class PredictCommand
 
     private static void WriteTable(CliContext context, FittedLaw law, IReadOnlyList<Prediction> predictions, LawCheck? check)
     {
-        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
         List<string> header = ["schedule", "predicted final val", "warnings"];
         if (check is not null)
         {
             header.InsertRange(2, ["trained (mean)", "95% interval", "seeds", "error"]);
         }
 
-        foreach (var (name, i) in header.Select((h, i) => (h, i)))
-        {
-            table.AddColumn(i == 0 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
-        }
-
+        var rows = new List<List<string>>();
         foreach (var p in predictions)
         {
             var cells = new List<string> { p.Name, FitCommand.F4(p.Final) };
@@ -246,10 +236,10 @@ internal static class PredictCommand
             }
 
             cells.Add(p.Warnings.Count.ToString(CultureInfo.InvariantCulture));
-            table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
+            rows.Add(cells);
         }
 
-        TableRenderer.CreateConsole(context).Write(table);
+        TableRenderer.WriteCells(context, header, rows);
         context.Out.WriteLine($"{LawNames.Of(law.Law.Kind)} law fitted to {FittedRuns(law)}; peak {FitCommand.Short(law.PeakLr)}, warmup {law.WarmupSteps} steps, {law.FittedSteps} steps (predictions beyond {law.ExtrapolationLimit} get a warning)");
         if (check is not null)
         {

@@ -125,10 +125,7 @@ internal static class ScheduleCommand
             throw new UsageException($"--state-out '{stateOut}' already exists; pass --force to overwrite it, or choose another file");
         }
 
-        if (request.PlotPath is { } plotPath && !PlotRenderer.IsSupported(plotPath))
-        {
-            throw new UsageException($"--plot '{plotPath}' must end in .png or .svg");
-        }
+        PlotRenderer.CheckPath(request.PlotPath);
 
         ScheduleRecipe? recipe = null;
         if (request.Recipe is ({ } given, var option))

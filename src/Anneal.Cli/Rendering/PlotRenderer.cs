@@ -15,13 +15,20 @@ internal static class PlotRenderer
     internal static bool IsSupported(string path) =>
         path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Refuses a <c>--plot</c> path of another format (one line naming the path); null passes.</summary>
+    /// <exception cref="UsageException">The path ends in neither .png nor .svg.</exception>
+    internal static void CheckPath(string? path)
+    {
+        if (path is not null && !IsSupported(path))
+        {
+            throw new UsageException($"--plot '{path}' must end in .png or .svg");
+        }
+    }
+
     /// <summary>The image bytes for <paramref name="path"/>'s format (PNG or SVG).</summary>
     internal static byte[] Render(ScheduleTrace trace, string path)
     {
-        var plot = Build(trace);
-        return path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
-            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
-            : plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Reports.PlotStyle.Encode(Build(trace), path, Width, Height);
     }
 
     private static Plot Build(ScheduleTrace trace)

@@ -59,6 +59,26 @@ internal static class TableRenderer
 
     private static string Short(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Writes a table of text cells to standard output: the first column not wrapped, the others right-aligned; rounded
+    /// borders on a terminal, Markdown ones otherwise.
+    /// </summary>
+    internal static void WriteCells(CliContext context, IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
+    {
+        var table = new Table { Border = context.OutIsTerminal ? TableBorder.Rounded : TableBorder.Markdown };
+        foreach (var (name, i) in header.Select((h, i) => (h, i)))
+        {
+            table.AddColumn(i == 0 ? new TableColumn(name).NoWrap() : new TableColumn(name).RightAligned());
+        }
+
+        foreach (var cells in rows)
+        {
+            table.AddRow([.. cells.Select(c => (IRenderable)new Text(c))]);
+        }
+
+        CreateConsole(context).Write(table);
+    }
+
     internal static IAnsiConsole CreateConsole(CliContext context)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -56,7 +56,7 @@ internal static class LawPlots
         }
 
         Finish(plot, $"{LawNames.Of(law.Law.Kind)} law fitted to {runs.Count} runs ({LawNames.Of(options.Target)} loss after {burnIn} steps)", low, high);
-        return Render(plot, path);
+        return PlotStyle.Encode(plot, path, Width, Height);
     }
 
     /// <summary>
@@ -95,7 +95,7 @@ internal static class LawPlots
         }
 
         Finish(plot, $"predicted validation loss ({LawNames.Of(law.Law.Kind)} law)", low, high);
-        return Render(plot, path);
+        return PlotStyle.Encode(plot, path, Width, Height);
     }
 
     private static Plot NewPlot() => PlotStyle.NewPlot();
@@ -123,9 +123,4 @@ internal static class LawPlots
 
         plot.ShowLegend(Edge.Right);
     }
-
-    private static byte[] Render(Plot plot, string path) =>
-        path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
-            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(Width, Height))
-            : plot.GetImageBytes(Width, Height, ImageFormat.Png);
 }

@@ -14,6 +14,12 @@ internal static class PlotStyle
     /// <summary>Sans-serif families tried in order; Skia's fallback on Linux without fontconfig is often a serif face.</summary>
     private static readonly string[] SansFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica"];
 
+    /// <summary>The image bytes of <paramref name="plot"/>, <paramref name="width"/> by <paramref name="height"/>, in <paramref name="path"/>'s format: SVG for <c>.svg</c>, PNG otherwise.</summary>
+    internal static byte[] Encode(Plot plot, string path, int width, int height) =>
+        path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
+            ? System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height))
+            : plot.GetImageBytes(width, height, ImageFormat.Png);
+
     /// <summary>A new plot in the first sans-serif font installed.</summary>
     internal static Plot NewPlot()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anneal.Training.Runs;
@@ -76,9 +75,7 @@ public static class LawFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllText(temp, Write(law));
-        File.Move(temp, full, overwrite: true);
+        RunDirectory.WriteAtomic(full, Write(law));
     }
 
     /// <summary>Reads the law in <paramref name="path"/>.</summary>
@@ -190,7 +187,4 @@ public static class LawFile
 
         throw new LawInputException(null, $"{source}: {name} must be a finite number (was {node?.ToJsonString() ?? "missing"})");
     }
-
-    /// <summary>A number as law.json and the reports print it.</summary>
-    internal static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

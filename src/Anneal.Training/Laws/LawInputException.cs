@@ -43,16 +43,8 @@ public enum LawOption
 public sealed record LawProblem(LawOption? Option, string Text)
 {
     /// <summary>The problem with the option named by <paramref name="name"/> (API names by default).</summary>
-    public string Render(Func<LawOption, string>? name = null)
-    {
-        if (Option is not { } o)
-        {
-            return Text.TrimStart(':', ' ');
-        }
-
-        var named = (name ?? (x => x.ToString()))(o);
-        return Text.StartsWith(':') ? named + Text : $"{named} {Text}";
-    }
+    public string Render(Func<LawOption, string>? name = null) =>
+        OptionProblem.Phrase(Option is { } o ? (name ?? (x => x.ToString()))(o) : null, Text);
 }
 
 /// <summary>

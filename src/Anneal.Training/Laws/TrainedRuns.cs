@@ -82,7 +82,11 @@ public static class TrainedRuns
 {
     /// <summary>Reads the run in <paramref name="directory"/>.</summary>
     /// <exception cref="TrainingInputException">Not a run directory, not finished, or a file that does not parse (named).</exception>
-    public static TrainedRun Read(string directory)
+    public static TrainedRun Read(string directory) => Read(directory, null);
+
+    /// <summary>Reads the run in <paramref name="directory"/>, its metric history already read as <paramref name="history"/> (null: read it).</summary>
+    /// <exception cref="TrainingInputException">Not a run directory, not finished, or a file that does not parse (named).</exception>
+    internal static TrainedRun Read(string directory, RunHistory? history)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var name = directory.TrimEnd('/', '\\');
@@ -94,7 +98,7 @@ public static class TrainedRuns
             throw new TrainingInputException(null, $"'{name}' is not a finished run (its summary says {(summary is null ? "nothing: no session ended" : summary.Status.ToString().ToLowerInvariant())})", new ResumeRemedy(name));
         }
 
-        var history = run.ReadHistory();
+        history ??= run.ReadHistory();
         var lrs = history.LearningRates(0);
         var validation = history.Evaluations.Select(e => CurvePoint.At(e.Step + 1, e.ValidationLoss)).ToList();
         if (lrs.Count == 0 || validation.Count == 0 || validation[^1].LastSteps != lrs.Count)

@@ -20,11 +20,14 @@ public static class SchedulePresets
     /// <summary>The preset names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["constant", "step", "warmup-cosine", "warmup-linear", "onecycle", "wsd", "cyclic", "plateau", "warmup-plateau", "exponential", "multistep", "cosine", "wsd-1sqrt", "warmup-constant", "two-stage"];
 
-    /// <summary>The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate <paramref name="lr"/>.</summary>
+    /// <summary>
+    /// The spec of preset <paramref name="name"/> for a run of <paramref name="steps"/> steps at peak learning rate
+    /// <paramref name="lr"/>; the warmup presets warm up over <paramref name="warmupSteps"/> steps (null: 5% of the steps, at least 1).
+    /// </summary>
     /// <exception cref="TrainingInputException">Unknown preset.</exception>
-    public static string Spec(string name, int steps, double lr, OptimizerKind optimizer)
+    public static string Spec(string name, int steps, double lr, OptimizerKind optimizer, int? warmupSteps = null)
     {
-        var warmup = Math.Max(1, steps / 20);
+        var warmup = warmupSteps ?? Math.Max(1, steps / 20);
         var cycle = optimizer.HasMomentum() ? "true" : "false";
         var l = lr.ToString("R", CultureInfo.InvariantCulture);
         return name switch

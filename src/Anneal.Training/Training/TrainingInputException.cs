@@ -9,16 +9,12 @@ namespace Anneal.Training;
 public sealed record OptionProblem(TrainingOption? Option, string Text)
 {
     /// <summary>The problem with the option named by <paramref name="name"/> (API names by default).</summary>
-    public string Render(Func<TrainingOption, string>? name = null)
-    {
-        if (Option is not { } o)
-        {
-            return Text.TrimStart(':', ' ');
-        }
+    public string Render(Func<TrainingOption, string>? name = null) =>
+        Phrase(Option is { } o ? (name ?? (x => x.ToString()))(o) : null, Text);
 
-        var named = (name ?? (x => x.ToString()))(o);
-        return Text.StartsWith(':') ? named + Text : $"{named} {Text}";
-    }
+    /// <summary><paramref name="text"/> after the option's name <paramref name="named"/> (a space, or none before a colon); without a name, the text alone.</summary>
+    internal static string Phrase(string? named, string text) =>
+        named is null ? text.TrimStart(':', ' ') : text.StartsWith(':') ? named + text : $"{named} {text}";
 }
 
 /// <summary>

@@ -80,7 +80,7 @@ public static class ComparePrediction
             FittedLaw law;
             try
             {
-                law = LawFitter.Fit([.. completed.Select(r => TrainedRuns.Read(r.Directory))], options);
+                law = LawFitter.Fit([.. completed.Select(r => TrainedRuns.Read(r.Directory, r.History))], options);
             }
             catch (Exception e) when (e is LawInputException or TrainingInputException)
             {
