@@ -69,6 +69,28 @@ public sealed class LawFitterTests
     }
 
     [Fact]
+    public void A_saved_law_loads_back_with_its_parameters_and_predictions()
+    {
+        var truth = new TissueLaw(L0: 0.5, A: 1.5, Alpha: 0.6, C: 0.002, Lambda: 0.999);
+        var fitted = Fit(truth, 1e-3, new FitOptions { Law = LawKind.Tissue, BurnIn = 20, Lambda = 0.999 }, twoStage: false);
+        var dir = Directory.CreateTempSubdirectory("anneal-law-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "sub", "law.json");
+            LawFile.Save(fitted, path);
+            var loaded = LawFile.Load(path);
+            Assert.Equal(fitted.Law.ToVector(), loaded.Law.ToVector());
+            Assert.Equal((fitted.PeakLr, fitted.WarmupSteps), (loaded.PeakLr, loaded.WarmupSteps));
+            Assert.Equal(fitted.Final(WsdLinear), loaded.Final(WsdLinear));
+            Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // no temporary file left
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
     public void Multi_power_fit_on_noisy_curves_predicts_a_held_out_schedule()
     {
         var truth = new MultiPowerLaw(L0: 0.5, A: 1.5, Alpha: 0.6, B: 0.3, C: 0.5, Beta: 0.6, Gamma: 0.5);
